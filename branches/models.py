@@ -1,0 +1,239 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Length, Substr
+from django.db.models.lookups import Exact
+from django.utils.translation import gettext_lazy as _
+
+from branches.enums import BranchKind, CommitteeKind, ExemptionReason, Gender
+from branches.tokens import TOKEN_LENGTH, new_public_token
+
+# Width of one segment of Committee.path: the committee's id in zero-padded hex.
+PATH_SEGMENT_WIDTH = 8
+
+
+def path_segment(pk: int) -> str:
+    return f"{pk:0{PATH_SEGMENT_WIDTH}x}/"
+
+
+class Committee(models.Model):
+    """A party organisation above branches: the district working committee and the
+    committees under it, to any depth.
+
+    `path` is a materialised path ("0000000a/0000000f/"), so a whole subtree is one
+    indexed prefix query (`path__startswith`) on every database.
+    """
+
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=32, choices=CommitteeKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级党组织"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    path = models.CharField(_("路径"), max_length=255, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("党委")
+        verbose_name_plural = _("党委")
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            if self.pk is None:
+                # The path needs the id; a unique placeholder holds the row until then.
+                self.path = f"new-{new_public_token()}"
+                super().save(*args, **kwargs)
+                self.path = self._expected_path()
+                super().save(update_fields=["path"])
+                return
+            old_path = self.path
+            new_path = self._expected_path()
+            if self.parent_id and self.parent.path.startswith(old_path):
+                raise ValidationError(_("上级党组织不能是本组织或其下级组织。"))
+            self.path = new_path
+            super().save(*args, **kwargs)
+            if new_path != old_path:
+                # Re-root the whole subtree in one statement.
+                Committee.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=Concat(Value(new_path), Substr("path", len(old_path) + 1))
+                )
+
+    def clean(self):
+        if self.parent_id and self.pk and self.parent.path.startswith(self.path):
+            raise ValidationError({"parent": _("上级党组织不能是本组织或其下级组织。")})
+
+    def _expected_path(self) -> str:
+        parent_path = self.parent.path if self.parent_id else ""
+        return parent_path + path_segment(self.pk)
+
+    @property
+    def depth(self) -> int:
+        return len(self.path) // (PATH_SEGMENT_WIDTH + 1)
+
+    def is_ancestor_or_self_of(self, other: "Committee") -> bool:
+        return other.path.startswith(self.path)
+
+
+class Branch(models.Model):
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=32, choices=BranchKind.choices)
+    village = models.CharField(
+        _("所在村（社区）"), max_length=100, blank=True, help_text=_("农村党支部所在的村。")
+    )
+    committee = models.ForeignKey(
+        Committee, verbose_name=_("上级党委"), on_delete=models.PROTECT, related_name="branches"
+    )
+    secretary = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("支部书记账号"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="secretary_of",
+    )
+    public_token = models.CharField(
+        _("公示码"), max_length=TOKEN_LENGTH, unique=True, default=new_public_token, editable=False
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("党支部")
+        verbose_name_plural = _("党支部")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "name"], name="branch_unique_name"),
+            models.CheckConstraint(
+                condition=Exact(Length("public_token"), TOKEN_LENGTH), name="branch_token_length"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Member(models.Model):
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("所在党支部"), on_delete=models.PROTECT, related_name="members"
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices)
+    birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
+    joined_on = models.DateField(_("入党日期"), null=True, blank=True)
+    # Private: never shown on public pages.
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    is_exempt = models.BooleanField(
+        _("免于承诺"), default=False, help_text=_("如年老体弱、患病等无承诺能力的党员。")
+    )
+    exemption_reason = models.CharField(
+        _("免于承诺原因"), max_length=16, choices=ExemptionReason.choices, blank=True
+    )
+    exemption_note = models.CharField(_("免于承诺说明"), max_length=200, blank=True)
+    is_active = models.BooleanField(
+        _("在册"), default=True, help_text=_("转出、去世等不再在册的党员取消勾选，历史记录保留。")
+    )
+    public_token = models.CharField(
+        _("二维码公示码"),
+        max_length=TOKEN_LENGTH,
+        unique=True,
+        default=new_public_token,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
+        ordering = ["branch", "name", "pk"]
+        indexes = [models.Index(fields=["branch", "is_active"], name="member_branch_active")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Exact(Length("public_token"), TOKEN_LENGTH), name="member_token_length"
+            ),
+            models.CheckConstraint(
+                condition=(Q(is_exempt=True) & ~Q(exemption_reason=""))
+                | (Q(is_exempt=False) & Q(exemption_reason="")),
+                name="member_exemption_has_reason",
+                violation_error_message=_("免于承诺的党员须写明原因；未免于承诺的党员不填原因。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Pairing(models.Model):
+    """结对共建: an office branch paired with a village branch for one year."""
+
+    office_branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("机关（单位）党支部"),
+        on_delete=models.PROTECT,
+        related_name="pairings_as_office",
+    )
+    village_branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("结对村党支部"),
+        on_delete=models.PROTECT,
+        related_name="pairings_as_village",
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+
+    class Meta:
+        verbose_name = _("结对共建")
+        verbose_name_plural = _("结对共建")
+        ordering = ["-year", "office_branch"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office_branch", "village_branch", "year"], name="pairing_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(office_branch=models.F("village_branch")),
+                name="pairing_two_branches",
+                violation_error_message=_("结对双方不能是同一个党支部。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.office_branch} ↔ {self.village_branch}（{self.year}）"
+
+    def clean(self):
+        if self.village_branch_id and self.village_branch.kind != BranchKind.VILLAGE:
+            raise ValidationError({"village_branch": _("结对对象须是农村党支部。")})
+
+
+class CommitteeStaff(models.Model):
+    """A staff role: the user sees and reviews the committee's whole subtree.
+
+    District staff are staff of the root committee. Branch secretaries are recorded on
+    `Branch.secretary`; both roles are data, read by the predicates in permissions.py.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        on_delete=models.CASCADE,
+        related_name="committee_roles",
+    )
+    committee = models.ForeignKey(
+        Committee, verbose_name=_("党委"), on_delete=models.CASCADE, related_name="staff"
+    )
+    title = models.CharField(_("职务"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("党委工作人员")
+        verbose_name_plural = _("党委工作人员")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "committee"], name="committee_staff_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.committee}"

@@ -1,0 +1,44 @@
+"""Who may see and act on what: plain `(user, obj) -> bool` predicates.
+
+Roles are data (`Branch.secretary`, `CommitteeStaff`); nothing here names a user or
+a group. The staff paths of a user are read once and kept on the user object, so a
+page that checks many objects runs one query for them.
+"""
+
+from branches.models import Branch, CommitteeStaff
+
+_PATHS_ATTR = "_pledgewall_staff_paths"
+
+
+def staff_committee_paths(user) -> tuple[str, ...]:
+    """Materialised paths of the committees the user is staff of (empty for others)."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    paths = getattr(user, _PATHS_ATTR, None)
+    if paths is None:
+        paths = tuple(
+            CommitteeStaff.objects.filter(user=user).values_list("committee__path", flat=True)
+        )
+        setattr(user, _PATHS_ATTR, paths)
+    return paths
+
+
+def is_branch_secretary(user, branch: Branch) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and branch.secretary_id == user.pk
+
+
+def is_upper_staff(user, branch: Branch) -> bool:
+    """Staff of the branch's committee or of any committee above it."""
+    branch_path = branch.committee.path
+    return any(branch_path.startswith(path) for path in staff_committee_paths(user))
+
+
+def can_view_branch(user, branch: Branch) -> bool:
+    return is_branch_secretary(user, branch) or is_upper_staff(user, branch)
+
+
+def is_district_staff(user) -> bool:
+    """Staff of a root committee (a path of one segment)."""
+    from branches.models import PATH_SEGMENT_WIDTH
+
+    return any(len(path) == PATH_SEGMENT_WIDTH + 1 for path in staff_committee_paths(user))

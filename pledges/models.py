@@ -1,0 +1,350 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Branch, Member
+from pledges.enums import (
+    ActorRole,
+    NeedCategory,
+    NeedSource,
+    NeedStatus,
+    PledgeMove,
+    PledgeStatus,
+    Rhythm,
+    Urgency,
+)
+from pledges.workflow import STATUS_STEP, StatusChangeRefused
+
+
+class Need(models.Model):
+    """One line of a village's needs list (需求清单), gathered in 研诺."""
+
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("党支部"), on_delete=models.PROTECT, related_name="needs"
+    )
+    village = models.CharField(_("村（社区）"), max_length=100, blank=True)
+    description = models.TextField(_("需求内容"))
+    category = models.CharField(_("类别"), max_length=32, choices=NeedCategory.choices)
+    source = models.CharField(_("来源"), max_length=32, choices=NeedSource.choices)
+    raised_by = models.CharField(
+        _("提出人"), max_length=100, blank=True, help_text=_("如“四组村民张喜民”。")
+    )
+    urgency = models.CharField(
+        _("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.MEDIUM
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=NeedStatus.choices, default=NeedStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("群众需求")
+        verbose_name_plural = _("需求清单")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["branch", "status"], name="need_branch_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=NeedStatus.values), name="need_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.description[:30]
+
+
+class PledgeQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if "status" in kwargs:
+            raise StatusChangeRefused("承诺状态只能通过流程操作改变。")
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        if "status" in fields:
+            raise StatusChangeRefused("承诺状态只能通过流程操作改变。")
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    def _move_status(self, *, source: str, target: str) -> int:
+        """Conditional update used by pledge_transition alone: the row count says
+        whether this caller won the race for the move."""
+        return super().filter(status=source).update(status=target, updated_at=timezone.now())
+
+    def public(self):
+        from pledges.workflow import PUBLIC_STATUSES
+
+        return self.filter(status__in=PUBLIC_STATUSES)
+
+    def for_branch(self, branch):
+        return self.filter(owner_branch=branch)
+
+
+class Pledge(models.Model):
+    """A public pledge (承诺) by a branch or by one member.
+
+    The status changes only through the moves below, which delegate to
+    `pledges.services.pledge_transition`; saving a changed status raises.
+    """
+
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("承诺党支部"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="branch_pledges",
+        help_text=_("支部承诺填写此项；党员承诺留空。"),
+    )
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("承诺党员"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pledges",
+        help_text=_("党员承诺填写此项；支部承诺留空。"),
+    )
+    # The branch that runs the pledge: the pledging branch, or the member's branch.
+    # Kept on the row so that scoping and counting by branch or committee is one join.
+    owner_branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("所属党支部"),
+        on_delete=models.PROTECT,
+        related_name="pledges",
+        editable=False,
+    )
+    needs = models.ManyToManyField(
+        Need, verbose_name=_("认领的需求"), blank=True, related_name="pledges"
+    )
+    title = models.CharField(_("承诺事项"), max_length=200)
+    content = models.TextField(_("具体内容"), blank=True)
+    beneficiaries = models.CharField(_("服务对象"), max_length=200, blank=True)
+    category = models.CharField(_("类别"), max_length=32, choices=NeedCategory.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    due_date = models.DateField(_("完成时限"))
+    is_recurring = models.BooleanField(_("经常性承诺"), default=False)
+    rhythm = models.CharField(_("频次"), max_length=16, choices=Rhythm.choices, blank=True)
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=PledgeStatus.choices,
+        default=PledgeStatus.DRAFT,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = PledgeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("承诺")
+        verbose_name_plural = _("承诺")
+        ordering = ["-year", "owner_branch", "pk"]
+        indexes = [
+            models.Index(fields=["owner_branch", "status"], name="pledge_branch_status"),
+            models.Index(fields=["status", "due_date"], name="pledge_status_due"),
+            models.Index(fields=["year", "status"], name="pledge_year_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(branch__isnull=False) & Q(member__isnull=True))
+                | (Q(branch__isnull=True) & Q(member__isnull=False)),
+                name="pledge_exactly_one_owner",
+                violation_error_message=_("承诺须由一个党支部或一名党员作出，二者选其一。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PledgeStatus.values), name="pledge_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(is_recurring=True) & ~Q(rhythm=""))
+                | (Q(is_recurring=False) & Q(rhythm="")),
+                name="pledge_recurring_has_rhythm",
+                violation_error_message=_("经常性承诺须选择频次；一次性承诺不选频次。"),
+            ),
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read from __dict__ so that a deferred status does not cost a query.
+        self._status_as_loaded = self.__dict__.get("status")
+        self._member_as_loaded = self.__dict__.get("member_id")
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        status = self.__dict__.get("status")
+        if self._state.adding and status not in (None, PledgeStatus.DRAFT):
+            raise StatusChangeRefused("新承诺只能以草稿状态创建。")
+        if not self._state.adding and status != self._status_as_loaded:
+            raise StatusChangeRefused("承诺状态只能通过流程操作改变。")
+        if self.branch_id:
+            self.owner_branch_id = self.branch_id
+        elif self.member_id and (
+            self.owner_branch_id is None or self.member_id != self._member_as_loaded
+        ):
+            # Fixed when the pledge is made: a member who later moves branch leaves
+            # the pledge with the branch that approved and watched it.
+            self.owner_branch_id = self.member.branch_id
+        super().save(*args, **kwargs)
+        self._member_as_loaded = self.member_id
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._status_as_loaded = self.__dict__.get("status")
+        self._member_as_loaded = self.__dict__.get("member_id")
+
+    @property
+    def step(self):
+        return STATUS_STEP[PledgeStatus(self.status)]
+
+    @property
+    def pledger(self):
+        return self.member if self.member_id else self.branch
+
+    # The moves. Each only delegates to the one door, pledges.services.pledge_transition.
+    def _move(self, user, move: PledgeMove, reason: str = ""):
+        from pledges.services import pledge_transition
+
+        return pledge_transition(pledge=self, actor=user, move=move, reason=reason)
+
+    def submit(self, user):
+        return self._move(user, PledgeMove.SUBMIT)
+
+    def return_for_revision(self, user, *, reason: str):
+        return self._move(user, PledgeMove.RETURN_FOR_REVISION, reason)
+
+    def approve(self, user):
+        return self._move(user, PledgeMove.APPROVE)
+
+    def publish(self, user):
+        return self._move(user, PledgeMove.PUBLISH)
+
+    def start(self, user):
+        return self._move(user, PledgeMove.START)
+
+    def complete(self, user):
+        return self._move(user, PledgeMove.COMPLETE)
+
+    def verify(self, user):
+        return self._move(user, PledgeMove.VERIFY)
+
+    def evaluate(self, user):
+        return self._move(user, PledgeMove.EVALUATE)
+
+    def withdraw(self, user, *, reason: str):
+        return self._move(user, PledgeMove.WITHDRAW, reason)
+
+
+class TimeNode(models.Model):
+    """A dated milestone of a pledge (时间节点)."""
+
+    pledge = models.ForeignKey(
+        Pledge, verbose_name=_("承诺"), on_delete=models.CASCADE, related_name="time_nodes"
+    )
+    due_on = models.DateField(_("节点日期"))
+    description = models.CharField(_("节点任务"), max_length=200)
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("时间节点")
+        verbose_name_plural = _("时间节点")
+        ordering = ["pledge", "due_on", "pk"]
+        indexes = [models.Index(fields=["due_on", "done_on"], name="timenode_due")]
+
+    def __str__(self):
+        return f"{self.due_on:%Y-%m-%d} {self.description}"
+
+
+class ProgressRecord(models.Model):
+    """A dated account of work done on a pledge (践诺记实)."""
+
+    pledge = models.ForeignKey(
+        Pledge, verbose_name=_("承诺"), on_delete=models.CASCADE, related_name="progress_records"
+    )
+    happened_on = models.DateField(_("日期"))
+    description = models.TextField(_("推进情况"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="progress_records",
+    )
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("践诺记实")
+        verbose_name_plural = _("践诺记实")
+        ordering = ["-happened_on", "-pk"]
+        indexes = [models.Index(fields=["pledge", "happened_on"], name="progress_pledge_date")]
+
+    def __str__(self):
+        return f"{self.happened_on:%Y-%m-%d} {self.description[:30]}"
+
+
+class ProgressPhoto(models.Model):
+    record = models.ForeignKey(
+        ProgressRecord,
+        verbose_name=_("践诺记实"),
+        on_delete=models.CASCADE,
+        related_name="photos",
+    )
+    image = models.ImageField(_("照片"), upload_to="progress/%Y/%m/")
+    thumbnail = models.ImageField(_("缩略图"), upload_to="progress/thumbs/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("践诺照片")
+        verbose_name_plural = _("践诺照片")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.image.name
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise StatusChangeRefused("流程记录只能追加，不能修改。")
+
+    def delete(self):
+        raise StatusChangeRefused("流程记录只能追加，不能删除。")
+
+
+class PledgeTransition(models.Model):
+    """The audit row of one move: append-only, written in the move's transaction."""
+
+    pledge = models.ForeignKey(
+        Pledge, verbose_name=_("承诺"), on_delete=models.PROTECT, related_name="transitions"
+    )
+    move = models.CharField(_("操作"), max_length=32, choices=PledgeMove.choices)
+    from_status = models.CharField(_("原状态"), max_length=16, choices=PledgeStatus.choices)
+    to_status = models.CharField(_("新状态"), max_length=16, choices=PledgeStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="pledge_transitions",
+    )
+    actor_role = models.CharField(_("身份"), max_length=32, choices=ActorRole.choices)
+    note = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("流程记录")
+        verbose_name_plural = _("流程记录")
+        ordering = ["pledge", "created_at", "pk"]
+        indexes = [models.Index(fields=["pledge", "created_at"], name="transition_pledge_time")]
+
+    def __str__(self):
+        return f"{self.pledge_id}: {self.from_status} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise StatusChangeRefused("流程记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise StatusChangeRefused("流程记录只能追加，不能删除。")

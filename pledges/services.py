@@ -1,0 +1,69 @@
+"""Writes to pledges. `pledge_transition` is the one door for a pledge's status."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from branches.permissions import is_branch_secretary, is_upper_staff
+from pledges.enums import ActorRole, PledgeMove, PledgeStatus
+from pledges.models import Pledge, PledgeTransition
+from pledges.workflow import MOVES, TransitionNotAllowed, refusal_message
+
+ROLE_PREDICATES = {
+    ActorRole.BRANCH_SECRETARY: is_branch_secretary,
+    ActorRole.UPPER_STAFF: is_upper_staff,
+}
+
+ROLE_REFUSALS = {
+    ActorRole.BRANCH_SECRETARY: gettext_lazy("只有本支部书记可以执行“%(move)s”。"),
+    ActorRole.UPPER_STAFF: gettext_lazy("只有上级党组织工作人员可以执行“%(move)s”。"),
+}
+
+
+def pledge_transition(
+    *, pledge: Pledge, actor, move: PledgeMove, reason: str = ""
+) -> PledgeTransition:
+    """Make one move of the workflow, or raise and change nothing.
+
+    Locks the row (PostgreSQL), checks the move against the table and the actor's
+    role, then moves the status with an update conditional on the old status, so
+    that of two concurrent callers exactly one wins on every database, and writes
+    the audit row in the same transaction. The passed instance is brought up to date.
+
+    Raises TransitionNotAllowed (wrong status, or lost a race), PermissionDenied
+    (wrong role) or ValidationError (a reason is required but empty).
+    """
+    spec = MOVES[PledgeMove(move)]
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        current = (
+            Pledge.objects.select_for_update(of=("self",))
+            .select_related("owner_branch__committee")
+            .get(pk=pledge.pk)
+        )
+        if current.status not in spec.sources:
+            raise TransitionNotAllowed(refusal_message(spec, current.status))
+        if not ROLE_PREDICATES[spec.role](actor, current.owner_branch):
+            raise PermissionDenied(ROLE_REFUSALS[spec.role] % {"move": spec.name.label})
+        if spec.needs_reason and not reason:
+            raise ValidationError(
+                {"reason": _("请填写“%(move)s”的原因。") % {"move": spec.name.label}}
+            )
+        won = Pledge.objects.filter(pk=current.pk)._move_status(
+            source=current.status, target=spec.target
+        )
+        if won != 1:
+            raise TransitionNotAllowed(_("该承诺的状态刚刚被他人改变，请刷新后重试。"))
+        audit = PledgeTransition.objects.create(
+            pledge=current,
+            move=spec.name,
+            from_status=current.status,
+            to_status=spec.target,
+            actor=actor,
+            actor_role=spec.role,
+            note=reason,
+        )
+    pledge.status = PledgeStatus(spec.target)
+    pledge._status_as_loaded = pledge.status
+    return audit

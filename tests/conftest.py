@@ -1,0 +1,54 @@
+import os
+
+import pytest
+
+from tests import factories
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests skip with a reason on SQLite, and fail under REQUIRE_POSTGRES."""
+    from django.db import connection
+
+    on_postgres = connection.vendor == "postgresql"
+    if os.environ.get("REQUIRE_POSTGRES") and not on_postgres:
+        raise pytest.UsageError("REQUIRE_POSTGRES is set but DATABASE_URL is not PostgreSQL.")
+    skip = pytest.mark.skip(reason="needs PostgreSQL: .ci/run runs it with DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def org(db):
+    """A small tree: district → town committee → two village branches, plus a second town.
+
+    Users: the secretary of each branch, staff of the town, staff of the other town,
+    district staff.
+    """
+
+    class Org:
+        pass
+
+    o = Org()
+    o.district = factories.make_committee("示范区党工委", kind="working_committee")
+    o.town = factories.make_committee("姬石镇党委", parent=o.district)
+    o.other_town = factories.make_committee("老窝镇党委", parent=o.district)
+    o.secretary = factories.make_user("fanzhai")
+    o.other_secretary = factories.make_user("jishicun")
+    o.branch = factories.make_branch(o.town, o.secretary, name="范寨村党支部")
+    o.other_branch = factories.make_branch(o.town, o.other_secretary, name="姬石村党支部")
+    o.far_branch = factories.make_branch(o.other_town, factories.make_user(), name="远村党支部")
+    o.town_staff = factories.make_staff(o.town, factories.make_user("jishi"))
+    o.other_town_staff = factories.make_staff(o.other_town, factories.make_user("laowo"))
+    o.district_staff = factories.make_staff(o.district, factories.make_user("district"))
+    o.anonymous = None
+    return o
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Tests run without collectstatic: serve static names unhashed."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
