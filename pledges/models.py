@@ -69,7 +69,9 @@ class PledgeQuerySet(models.QuerySet):
     def _move_status(self, *, source: str, target: str) -> int:
         """Conditional update used by pledge_transition alone: the row count says
         whether this caller won the race for the move."""
-        return super().filter(status=source).update(status=target, updated_at=timezone.now())
+        return models.QuerySet.update(
+            self.filter(status=source), status=target, updated_at=timezone.now()
+        )
 
     def public(self):
         from pledges.workflow import PUBLIC_STATUSES
@@ -177,8 +179,16 @@ class Pledge(models.Model):
         status = self.__dict__.get("status")
         if self._state.adding and status not in (None, PledgeStatus.DRAFT):
             raise StatusChangeRefused("新承诺只能以草稿状态创建。")
-        if not self._state.adding and status != self._status_as_loaded:
-            raise StatusChangeRefused("承诺状态只能通过流程操作改变。")
+        if not self._state.adding:
+            if status != self._status_as_loaded or "status" in (kwargs.get("update_fields") or ()):
+                raise StatusChangeRefused("承诺状态只能通过流程操作改变。")
+            if kwargs.get("update_fields") is None:
+                # Never write status back: a stale copy must not undo a move made meanwhile.
+                kwargs["update_fields"] = [
+                    field.name
+                    for field in self._meta.concrete_fields
+                    if not field.primary_key and field.name != "status"
+                ]
         if self.branch_id:
             self.owner_branch_id = self.branch_id
         elif self.member_id and (
