@@ -26,13 +26,14 @@ def pledge_transition(
 ) -> PledgeTransition:
     """Make one move of the workflow, or raise and change nothing.
 
-    Locks the row (PostgreSQL), checks the move against the table and the actor's
-    role, then moves the status with an update conditional on the old status, so
-    that of two concurrent callers exactly one wins on every database, and writes
-    the audit row in the same transaction. The passed instance is brought up to date.
+    Locks the row (PostgreSQL), checks the actor's role (first, so that someone
+    without it learns nothing of the pledge) and the move against the table, then
+    moves the status with an update conditional on the old status, so that of two
+    concurrent callers exactly one wins on every database, and writes the audit row
+    in the same transaction. The passed instance is brought up to date.
 
-    Raises TransitionNotAllowed (wrong status, or lost a race), PermissionDenied
-    (wrong role) or ValidationError (a reason is required but empty).
+    Raises PermissionDenied (wrong role), TransitionNotAllowed (wrong status, or
+    lost a race) or ValidationError (a reason is required but empty).
     """
     spec = MOVES[PledgeMove(move)]
     reason = (reason or "").strip()
@@ -42,10 +43,10 @@ def pledge_transition(
             .select_related("owner_branch__committee")
             .get(pk=pledge.pk)
         )
-        if current.status not in spec.sources:
-            raise TransitionNotAllowed(refusal_message(spec, current.status))
         if not ROLE_PREDICATES[spec.role](actor, current.owner_branch):
             raise PermissionDenied(ROLE_REFUSALS[spec.role] % {"move": spec.name.label})
+        if current.status not in spec.sources:
+            raise TransitionNotAllowed(refusal_message(spec, current.status))
         if spec.needs_reason and not reason:
             raise ValidationError(
                 {"reason": _("请填写“%(move)s”的原因。") % {"move": spec.name.label}}
