@@ -54,6 +54,11 @@ class Need(models.Model):
     def __str__(self):
         return self.description[:30]
 
+    def save(self, *args, **kwargs):
+        if not self.village and self.branch_id:
+            self.village = self.branch.village
+        super().save(*args, **kwargs)
+
 
 class PledgeQuerySet(models.QuerySet):
     def update(self, **kwargs):

@@ -86,3 +86,11 @@ def test_public_queryset_holds_published_and_later(org):
         "verified",
         "evaluated",
     }
+
+
+@pytest.mark.django_db
+def test_need_takes_the_branch_village_unless_given(org):
+    org.branch.village = "范寨村"
+    org.branch.save()
+    assert factories.make_need(org.branch).village == "范寨村"
+    assert factories.make_need(org.branch, village="王店村").village == "王店村"
