@@ -354,7 +354,10 @@ class PledgeTransition(models.Model):
         indexes = [models.Index(fields=["pledge", "created_at"], name="transition_pledge_time")]
 
     def __str__(self):
-        return f"{self.pledge_id}: {self.from_status} → {self.to_status}"
+        return (
+            f"{self.get_move_display()}："
+            f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+        )
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -99,7 +99,6 @@ PATH_TO_STATUS = {
 
 def walk_to(pledge, status, *, secretary, staff):
     """Move a pledge along the real workflow until it reaches `status`."""
-    from branches.permissions import is_branch_secretary  # noqa: F401  (documents roles)
     from pledges.enums import ActorRole, PledgeMove
 
     for name in PATH_TO_STATUS[PledgeStatus(status)]:

@@ -1,0 +1,81 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Branch, Committee, CommitteeStaff, Member, Pairing
+
+
+class CommitteeStaffInline(admin.TabularInline):
+    model = CommitteeStaff
+    autocomplete_fields = ["user"]
+    extra = 0
+
+
+@admin.register(Committee)
+class CommitteeAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "parent", "depth", "path"]
+    list_select_related = ["parent"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["path", "depth"]
+    inlines = [CommitteeStaffInline]
+
+    @admin.display(description=_("层级"))
+    def depth(self, committee):
+        return committee.depth
+
+
+@admin.register(Branch)
+class BranchAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "committee", "village", "secretary", "member_count"]
+    list_select_related = ["committee", "secretary"]
+    list_filter = ["kind", "committee"]
+    search_fields = ["name", "village"]
+    autocomplete_fields = ["committee", "secretary"]
+    readonly_fields = ["public_token", "created_at"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(member_count=Count("members", filter=Q(members__is_active=True)))
+        )
+
+    @admin.display(description=_("在册党员数"), ordering="member_count")
+    def member_count(self, branch):
+        return branch.member_count
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    # The phone number is private: shown in the change form only, never in lists or search.
+    list_display = ["name", "branch", "gender", "birth_year", "is_exempt", "is_active"]
+    list_select_related = ["branch"]
+    list_filter = ["is_active", "is_exempt", "exemption_reason", "gender", "branch__committee"]
+    search_fields = ["name", "branch__name"]
+    autocomplete_fields = ["branch"]
+    readonly_fields = ["public_token", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["branch", "name", "gender", "birth_year", "joined_on", "phone"]}),
+        (_("免于承诺"), {"fields": ["is_exempt", "exemption_reason", "exemption_note"]}),
+        (_("在册与公示"), {"fields": ["is_active", "public_token", "created_at", "updated_at"]}),
+    ]
+
+
+@admin.register(Pairing)
+class PairingAdmin(admin.ModelAdmin):
+    list_display = ["office_branch", "village_branch", "year"]
+    list_select_related = ["office_branch", "village_branch"]
+    list_filter = ["year"]
+    search_fields = ["office_branch__name", "village_branch__name"]
+    autocomplete_fields = ["office_branch", "village_branch"]
+
+
+@admin.register(CommitteeStaff)
+class CommitteeStaffAdmin(admin.ModelAdmin):
+    list_display = ["user", "committee", "title"]
+    list_select_related = ["user", "committee"]
+    list_filter = ["committee"]
+    search_fields = ["user__username", "committee__name", "title"]
+    autocomplete_fields = ["user", "committee"]
