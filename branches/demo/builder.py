@@ -1,0 +1,346 @@
+"""Writes the demo data set: committees and users first, then district by district.
+
+A bulk import, not a sequence of user actions: rows are built in memory one district
+at a time and inserted with bulk_create, pledges with their final status and their
+audit rows beside them (Pledge.save() refuses a status that did not come through the
+workflow, which is the point of the workflow, not of an import).
+"""
+
+import datetime
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from itertools import count
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.db import reset_queries, transaction
+from django.utils import timezone
+
+from branches.demo import histories, needs, people, pledging
+from branches.demo import plan as shape
+from branches.demo.context import BranchContext, Clock
+from branches.enums import CommitteeKind, Gender
+from branches.models import Branch, Committee, CommitteeStaff, Member, Pairing, path_segment
+from branches.tokens import new_public_token
+from pledges.models import Need, Pledge, PledgeTransition, ProgressRecord, TimeNode
+from reviews.models import MonthlyReport
+
+DEMO_PASSWORD = "demo12345"
+# Rows per INSERT: large enough to amortise round trips, small enough for SQLite's
+# variable limit (Django lowers it further where the backend needs).
+BATCH_SIZE = 2000
+REPORT_MONTHS = 3
+
+ADMIN, DISTRICT, JISHI_STAFF = "admin", "district", "jishi"
+# The demo secretaries' usernames, by branch key.
+SECRETARY_LOGINS = {shape.FANZHAI: "fanzhai", shape.JISHI_VILLAGE: "jishicun"}
+# The article's head of the district's organisation department, staff of its root.
+DISTRICT_STAFF_NAME = ("王", "长春", "组织人力资源社会保障局局长")
+
+
+def row_counts() -> list[tuple[str, int]]:
+    """Rows of each table the demo fills, labelled in Chinese, in the order people read."""
+    tables = [
+        ("党委", Committee),
+        ("党支部", Branch),
+        ("账号", get_user_model()),
+        ("党员", Member),
+        ("结对共建", Pairing),
+        ("群众需求", Need),
+        ("承诺", Pledge),
+        ("流程记录", PledgeTransition),
+        ("时间节点", TimeNode),
+        ("践诺记实", ProgressRecord),
+        ("主题党日汇报", MonthlyReport),
+    ]
+    return [(label, model.objects.count()) for label, model in tables]
+
+
+def existing_data() -> dict[str, int]:
+    """Row counts of the tables that mean "this database is in use", empty ones left out.
+
+    Users count too: a database with only a superuser in it is someone's, not empty.
+    """
+    holdings = {}
+    for label, model in [("党委", Committee), ("党支部", Branch), ("账号", get_user_model())]:
+        rows = model.objects.count()
+        if rows:
+            holdings[label] = rows
+    return holdings
+
+
+def wipe_all_data() -> None:
+    """Empty every table. flush truncates in SQL, past PledgeTransition's refusal to delete."""
+    call_command("flush", interactive=False, verbosity=0)
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(username, role in Chinese) of the demo logins, all with DEMO_PASSWORD."""
+    root = Committee.objects.filter(parent=None).order_by("pk").first()
+    root_name = root.name if root else shape.ROOT_NAME
+
+    def secretary(branch_key):
+        return people.NAMED_MEMBERS[branch_key][0][0]
+
+    return [
+        (ADMIN, "系统管理员（超级用户，兼最上级党组织工作人员）"),
+        (DISTRICT, f"{root_name}工作人员：审核、讲评全部承诺"),
+        (JISHI_STAFF, "姬石镇党委工作人员：审核本镇各党支部的承诺"),
+        (
+            SECRETARY_LOGINS[shape.FANZHAI],
+            f"范寨村党支部书记{secretary(shape.FANZHAI)}：录入需求、承诺、践诺记实",
+        ),
+        (
+            SECRETARY_LOGINS[shape.JISHI_VILLAGE],
+            f"姬石村党支部书记{secretary(shape.JISHI_VILLAGE)}：录入需求、承诺、践诺记实",
+        ),
+    ]
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+class DemoBuilder:
+    def __init__(
+        self,
+        *,
+        scale: int,
+        progress: Callable[[str], None] = _quiet,
+        now: datetime.datetime | None = None,
+    ):
+        self.scale = scale
+        self.progress = progress
+        self.plans = shape.district_plans(scale)
+        now = timezone.localtime(now) if now else timezone.localtime()
+        self.clock = Clock.around(now, report_month_count=REPORT_MONTHS)
+        # The hasher is slow on purpose: hash once and share the string among the logins.
+        self.password = make_password(DEMO_PASSWORD)
+        self.unusable_password = make_password(None)
+        self.secretary_numbers = count(1)
+        self.staff_numbers = count(1)
+        self.committees: dict[tuple[int, str], Committee] = {}  # (district, key) -> row
+        self.top: Committee | None = None  # the root of everything: province or district
+        self.staff_user_ids: dict[int, int] = {}  # committee id -> its staff user's id
+        self.counts = Counter()
+        self.started = time.monotonic()
+
+    def build(self) -> Counter:
+        with transaction.atomic():
+            self._committees()
+            self._committee_staff()
+            for plan in self.plans:
+                totals = self._district(plan)
+                # Under DEBUG every query's full SQL is kept: hundreds of MB at scale 100.
+                reset_queries()
+                if self._should_report(plan.index):
+                    self.progress(
+                        f"[{self.elapsed():6.1f} 秒] 第 {plan.index + 1}/{self.scale} 个县区"
+                        f"（{plan.area}）：党支部 {totals['branches']} 个，"
+                        f"党员 {totals['members']} 名，承诺 {totals['pledges']} 条"
+                    )
+        return self.counts
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def _should_report(self, index: int) -> bool:
+        every = max(1, self.scale // 10)
+        return (index + 1) % every == 0 or index + 1 == self.scale
+
+    def _insert(self, model, rows: list) -> list:
+        model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        self.counts[model] += len(rows)
+        return rows
+
+    # -----------------------------------------------------------------------
+    # Committees and their staff
+    # -----------------------------------------------------------------------
+    def _committees(self) -> None:
+        """All committees, one bulk insert per level, with their materialised paths.
+
+        Committee.save() computes the path from the id in two writes each; here the ids
+        come back from the insert and every path is set in one bulk update.
+        """
+        placeholders = count()
+
+        def unsaved(name, kind, parent):
+            return Committee(name=name, kind=kind, parent=parent, path=f"new-{next(placeholders)}")
+
+        province = None
+        if self.scale > 1:
+            province = self._insert(
+                Committee, [unsaved(shape.PROVINCE_NAME, CommitteeKind.OTHER, None)]
+            )[0]
+        roots = []
+        for plan in self.plans:
+            root_plan = plan.committees[0]
+            root = unsaved(root_plan.name, root_plan.kind, province)
+            self.committees[(plan.index, root_plan.key)] = root
+            roots.append(root)
+        self._insert(Committee, roots)
+        children = []
+        for plan in self.plans:
+            for committee_plan in plan.committees[1:]:
+                parent = self.committees[(plan.index, committee_plan.parent_key)]
+                child = unsaved(committee_plan.name, committee_plan.kind, parent)
+                self.committees[(plan.index, committee_plan.key)] = child
+                children.append(child)
+        self._insert(Committee, children)
+        everything = ([province] if province else []) + roots + children
+        for committee in everything:
+            parent_path = committee.parent.path if committee.parent else ""
+            committee.path = parent_path + path_segment(committee.pk)
+        Committee.objects.bulk_update(everything, ["path"], batch_size=BATCH_SIZE)
+        self.top = province or roots[0]
+
+    def _committee_staff(self) -> None:
+        """A staff user for every committee; the demo logins are district, jishi and admin."""
+        rng = random.Random("pledgewall-demo-staff")
+        names = people.NameDrawer(rng)
+        committees = sorted(self.committees.values(), key=lambda c: c.pk)
+        if self.top not in committees:
+            committees.insert(0, self.top)
+        article_root = self.committees[(0, "root")]
+        jishi_town = self.committees[(0, "town_a")]
+        users, titles = [], []
+        for committee in committees:
+            if committee == article_root:
+                surname, given, title = DISTRICT_STAFF_NAME
+            else:
+                name = names.draw(rng.choice([Gender.MALE, Gender.FEMALE]))
+                surname, given, title = name[0], name[1:], "组织委员"
+            if committee == self.top:
+                username = DISTRICT
+            elif committee == jishi_town:
+                username = JISHI_STAFF
+            else:
+                username = f"staff{next(self.staff_numbers):04d}"
+            users.append(
+                self._user(username, surname, given, demo=username in (DISTRICT, JISHI_STAFF))
+            )
+            titles.append(title)
+        admin = self._user(ADMIN, "", "", demo=True)
+        admin.is_superuser = True
+        self._insert(get_user_model(), users + [admin])
+        roles = [
+            CommitteeStaff(user_id=user.pk, committee_id=committee.pk, title=title)
+            for user, committee, title in zip(users, committees, titles, strict=True)
+        ]
+        roles.append(CommitteeStaff(user_id=admin.pk, committee_id=self.top.pk, title="系统管理员"))
+        self._insert(CommitteeStaff, roles)
+        self.staff_user_ids = {c.pk: u.pk for u, c in zip(users, committees, strict=True)}
+
+    def _user(self, username: str, surname: str, given: str, *, demo: bool):
+        # Only the superuser enters the back office: its pages are not scoped by branch,
+        # so secretaries and committee staff work in the role-scoped pages instead.
+        return get_user_model()(
+            username=username,
+            last_name=surname,
+            first_name=given,
+            password=self.password if demo else self.unusable_password,
+            is_staff=username == ADMIN,
+        )
+
+    # -----------------------------------------------------------------------
+    # One district
+    # -----------------------------------------------------------------------
+    def _district(self, plan: shape.DistrictPlan) -> dict[str, int]:
+        # One generator per district: the same district comes out the same at any scale.
+        rng = random.Random(f"pledgewall-demo:{plan.index}")
+        contexts = self._branches_and_members(rng, plan)
+        self._pairings(plan, contexts)
+        drafts = self._activity(rng, list(contexts.values()))
+        return {
+            "branches": len(contexts),
+            "members": sum(len(context.members) for context in contexts.values()),
+            "pledges": len(drafts),
+        }
+
+    def _branches_and_members(self, rng, plan: shape.DistrictPlan) -> dict[str, BranchContext]:
+        """Branches with their secretary users and members; the secretary is a member."""
+        members_by_branch = [
+            people.branch_members(rng, branch_plan, self.clock.year)
+            for branch_plan in plan.branches
+        ]
+        secretaries = []
+        for branch_plan, members in zip(plan.branches, members_by_branch, strict=True):
+            demo_login = SECRETARY_LOGINS.get(branch_plan.key)
+            username = demo_login or f"sec{next(self.secretary_numbers):05d}"
+            name = members[0].name
+            secretaries.append(self._user(username, name[0], name[1:], demo=bool(demo_login)))
+        self._insert(get_user_model(), secretaries)
+
+        branches = [
+            Branch(
+                name=branch_plan.name,
+                kind=branch_plan.kind,
+                village=branch_plan.village,
+                committee=self.committees[(plan.index, branch_plan.committee_key)],
+                secretary_id=secretary.pk,
+                public_token=new_public_token(),
+            )
+            for branch_plan, secretary in zip(plan.branches, secretaries, strict=True)
+        ]
+        self._insert(Branch, branches)
+
+        contexts = {}
+        for branch_plan, branch, secretary, members in zip(
+            plan.branches, branches, secretaries, members_by_branch, strict=True
+        ):
+            for member in members:
+                member.branch_id = branch.pk
+            contexts[branch_plan.key] = BranchContext(
+                plan=branch_plan,
+                branch=branch,
+                secretary_user_id=secretary.pk,
+                staff_user_id=self.staff_user_ids[branch.committee_id],
+                members=members,
+            )
+        self._insert(Member, [member for members in members_by_branch for member in members])
+        return contexts
+
+    def _pairings(self, plan: shape.DistrictPlan, contexts: dict[str, BranchContext]) -> None:
+        pairings = []
+        for office_key, village_key in plan.pairings:
+            contexts[office_key].paired_village = contexts[village_key]
+            pairings.append(
+                Pairing(
+                    office_branch_id=contexts[office_key].branch.pk,
+                    village_branch_id=contexts[village_key].branch.pk,
+                    year=self.clock.year,
+                )
+            )
+        self._insert(Pairing, pairings)
+
+    def _activity(self, rng, contexts: list[BranchContext]) -> list:
+        """Needs, pledges and everything their year left behind."""
+        clock = self.clock
+        needs_by_branch = needs.district_needs(rng, contexts, clock)
+        drafts = pledging.district_pledges(rng, contexts, clock)
+        needs.link_needs(rng, drafts, needs_by_branch)
+        self._insert(Need, [need for listed in needs_by_branch.values() for need in listed])
+        self._insert(Pledge, [draft.pledge for draft in drafts])
+        self._insert(Pledge.needs.through, needs.need_links(drafts))
+        self._insert(PledgeTransition, histories.transitions(rng, drafts))
+        self._insert(TimeNode, histories.time_nodes(drafts, clock))
+        self._insert(ProgressRecord, histories.progress_records(rng, drafts, clock))
+        self._insert(MonthlyReport, histories.monthly_reports(rng, contexts, drafts, clock))
+        return drafts
+
+
+def build_demo(
+    *,
+    scale: int,
+    progress: Callable[[str], None] = _quiet,
+    now: datetime.datetime | None = None,
+) -> Counter:
+    """Build the demo data set into an empty database; returns rows written per model.
+
+    Dates fall in the year of `now` (default: the current time) and before it; all the
+    rest (names, statuses, counts) is the same whatever the day.
+    """
+    return DemoBuilder(scale=scale, progress=progress, now=now).build()
