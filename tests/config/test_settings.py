@@ -62,3 +62,10 @@ def test_healthz_answers_503_when_database_fails(client, monkeypatch):
     monkeypatch.setattr(connection, "cursor", broken_cursor)
     response = client.get("/healthz")
     assert response.status_code == 503
+
+
+@pytest.mark.django_db
+def test_interface_is_chinese_whatever_the_browser_asks(client):
+    response = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    assert "用户名" in response.text
