@@ -261,16 +261,7 @@ class PledgeTransitionAdmin(admin.ModelAdmin):
     list_filter = ["move", "to_status", "actor_role"]
     search_fields = ["pledge__title", "actor__username", "note"]
     date_hierarchy = "created_at"
-    readonly_fields = [
-        "pledge",
-        "move",
-        "from_status",
-        "to_status",
-        "actor",
-        "actor_role",
-        "note",
-        "created_at",
-    ]
+    readonly_fields = [*list_display, "note"]
 
     def has_add_permission(self, request):
         return False
