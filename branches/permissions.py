@@ -42,3 +42,9 @@ def is_district_staff(user) -> bool:
     from branches.models import PATH_SEGMENT_WIDTH
 
     return any(len(path) == PATH_SEGMENT_WIDTH + 1 for path in staff_committee_paths(user))
+
+
+def can_manage_branch(user, branch: Branch) -> bool:
+    """Entering the branch's members, needs, pledges, progress and reports is the
+    secretary's work; committee staff read them and make their own moves."""
+    return is_branch_secretary(user, branch)

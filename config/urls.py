@@ -1,12 +1,34 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config import views
+from pledges.views.home import home
 
 admin.site.site_header = admin.site.site_title = "双承诺管理后台"
 admin.site.index_title = "党员支部双承诺"
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="home", permanent=False)),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("work/", home, name="home"),
+    path("work/", include("pledges.urls")),
+    path("work/", include("branches.urls")),
+    path("work/", include("reviews.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.DEBUG:
+    # Development only; in production the web server serves MEDIA_ROOT.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

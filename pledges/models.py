@@ -218,6 +218,23 @@ class Pledge(models.Model):
     def pledger(self):
         return self.member if self.member_id else self.branch
 
+    def letter_snapshot(self) -> dict:
+        """The wording of the pledge letter as plain data (queries needs and time nodes)."""
+        return {
+            "pledger": str(self.pledger),
+            "title": self.title,
+            "content": self.content,
+            "beneficiaries": self.beneficiaries,
+            "category": self.get_category_display(),
+            "due_date": self.due_date.isoformat() if self.due_date else "",
+            "rhythm": self.get_rhythm_display() if self.is_recurring else "",
+            "needs": [need.description for need in self.needs.order_by("pk")],
+            "time_nodes": [
+                f"{node.due_on:%Y-%m-%d} {node.description}"
+                for node in self.time_nodes.order_by("due_on", "pk")
+            ],
+        }
+
     # The moves. Each only delegates to the one door, pledges.services.pledge_transition.
     def _move(self, user, move: PledgeMove, reason: str = ""):
         from pledges.services import pledge_transition
@@ -343,6 +360,8 @@ class PledgeTransition(models.Model):
     )
     actor_role = models.CharField(_("身份"), max_length=32, choices=ActorRole.choices)
     note = models.TextField(_("说明"), blank=True)
+    # On submit: the letter as it was sent for review, so a resubmission shows what changed.
+    snapshot = models.JSONField(_("提交时的承诺内容"), default=dict, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
 
     objects = AppendOnlyQuerySet.as_manager()

@@ -58,3 +58,28 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# The permission matrix of every object view: who asks, as attribute names of `org`.
+ROLES = [
+    "secretary",
+    "other_secretary",
+    "town_staff",
+    "other_town_staff",
+    "district_staff",
+    "anonymous",
+]
+
+
+@pytest.fixture
+def client_as(client, org):
+    """client_as("secretary") → a test client signed in as that person of `org`
+    ("anonymous" → not signed in)."""
+
+    def sign_in(who):
+        client.logout()
+        if who != "anonymous":
+            client.force_login(getattr(org, who))
+        return client
+
+    return sign_in

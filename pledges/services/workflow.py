@@ -64,6 +64,7 @@ def pledge_transition(
             actor=actor,
             actor_role=spec.role,
             note=reason,
+            snapshot=current.letter_snapshot() if spec.name == PledgeMove.SUBMIT else {},
         )
     pledge.status = PledgeStatus(spec.target)
     pledge._status_as_loaded = pledge.status

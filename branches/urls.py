@@ -1,0 +1,16 @@
+from django.urls import path
+
+from branches import views
+
+app_name = "branches"
+
+urlpatterns = [
+    path("branches/", views.branch_list, name="branch_list"),
+    path("branches/<int:branch_id>/", views.branch_detail, name="branch_detail"),
+    path("branches/<int:branch_id>/members/", views.member_list, name="members"),
+    path("branches/<int:branch_id>/members/add/", views.member_add, name="member_add"),
+    path("members/<int:member_id>/edit/", views.member_edit, name="member_edit"),
+    path("members/<int:member_id>/exempt/", views.member_exempt, name="member_exempt"),
+    path("members/<int:member_id>/deactivate/", views.member_deactivate, name="member_deactivate"),
+    path("members/<int:member_id>/reactivate/", views.member_reactivate, name="member_reactivate"),
+]

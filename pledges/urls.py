@@ -1,0 +1,28 @@
+from django.urls import path
+
+from pledges.views import drafting, needs, practice
+
+app_name = "pledges"
+
+urlpatterns = [
+    # 研诺: the needs list
+    path("branches/<int:branch_id>/needs/", needs.need_list, name="needs"),
+    path("branches/<int:branch_id>/needs/add/", needs.need_add, name="need_add"),
+    path("branches/<int:branch_id>/needs/merge/", needs.need_merge, name="need_merge"),
+    path("needs/<int:need_id>/edit/", needs.need_edit, name="need_edit"),
+    path("needs/<int:need_id>/resolve/", needs.need_resolve, name="need_resolve"),
+    path("needs/<int:need_id>/drop/", needs.need_drop, name="need_drop"),
+    # 定诺: writing pledges and printing the letters
+    path("branches/<int:branch_id>/pledges/", drafting.branch_pledges, name="branch_pledges"),
+    path("branches/<int:branch_id>/pledges/add/", drafting.pledge_add, name="pledge_add"),
+    path("pledges/<int:pledge_id>/edit/", drafting.pledge_edit, name="pledge_edit"),
+    path("pledges/<int:pledge_id>/letter/", drafting.pledge_letter, name="pledge_letter"),
+    path("branches/<int:branch_id>/letters/", drafting.branch_letters, name="branch_letters"),
+    # Approval, 示诺 and 践诺: the moves, the review queue, progress
+    path("pledges/<int:pledge_id>/", practice.pledge_detail, name="pledge_detail"),
+    path("pledges/<int:pledge_id>/move/<slug:move>/", practice.pledge_move, name="pledge_move"),
+    path("pledges/<int:pledge_id>/review/", practice.pledge_review, name="pledge_review"),
+    path("approvals/", practice.approvals, name="approvals"),
+    path("branches/<int:branch_id>/publish/", practice.publish_many, name="publish_many"),
+    path("pledges/<int:pledge_id>/progress/add/", practice.progress_add, name="progress_add"),
+]
