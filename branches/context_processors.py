@@ -2,6 +2,31 @@ from django.utils.functional import SimpleLazyObject
 
 from branches.permissions import staff_committee_paths
 
+# Which navigation entry a page belongs to, by its URL name.
+NAV_SECTIONS = {
+    "home": "home",
+    "branches:members": "members",
+    "branches:member_add": "members",
+    "branches:member_edit": "members",
+    "pledges:needs": "needs",
+    "pledges:need_add": "needs",
+    "pledges:need_edit": "needs",
+    "pledges:need_merge": "needs",
+    "pledges:branch_pledges": "pledges",
+    "pledges:pledge_add": "pledges",
+    "pledges:pledge_edit": "pledges",
+    "pledges:pledge_detail": "pledges",
+    "pledges:publish_many": "pledges",
+    "pledges:progress_add": "pledges",
+    "reviews:monthly_report": "monthly",
+    "reviews:monthly_report_month": "monthly",
+    "pledges:approvals": "approvals",
+    "pledges:pledge_review": "approvals",
+    "branches:branch_list": "branches",
+    "branches:branch_detail": "branches",
+    "password_change": "password",
+}
+
 
 def workspace(request):
     """The signed-in person's own branch and staff standing, for the navigation.
@@ -18,4 +43,6 @@ def workspace(request):
             "is_committee_staff": bool(staff_committee_paths(user)),
         }
 
-    return {"workspace": SimpleLazyObject(build)}
+    match = getattr(request, "resolver_match", None)
+    section = NAV_SECTIONS.get(match.view_name) if match else None
+    return {"workspace": SimpleLazyObject(build), "nav_section": section}

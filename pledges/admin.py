@@ -202,10 +202,22 @@ class PledgeAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/pledges/pledge/move_reason.html", context)
 
 
-class ProgressPhotoInline(admin.TabularInline):
+class NoPhotoUploadMixin:
+    """Photos enter only through the workspace, where pledges.photos checks the file,
+    strips EXIF (GPS included) and makes the thumbnail; here they are shown or deleted."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ProgressPhotoInline(NoPhotoUploadMixin, admin.TabularInline):
     model = ProgressPhoto
     fields = ["image", "thumbnail"]
-    extra = 1
+    readonly_fields = fields
+    extra = 0
 
 
 @admin.register(ProgressRecord)
@@ -236,11 +248,10 @@ class TimeNodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgressPhoto)
-class ProgressPhotoAdmin(admin.ModelAdmin):
+class ProgressPhotoAdmin(NoPhotoUploadMixin, admin.ModelAdmin):
     list_display = ["__str__", "record", "created_at"]
     list_select_related = ["record"]
     search_fields = ["record__description", "record__pledge__title"]
-    autocomplete_fields = ["record"]
     date_hierarchy = "created_at"
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("needs/<int:need_id>/edit/", needs.need_edit, name="need_edit"),
     path("needs/<int:need_id>/resolve/", needs.need_resolve, name="need_resolve"),
     path("needs/<int:need_id>/drop/", needs.need_drop, name="need_drop"),
+    path("needs/<int:need_id>/reopen/", needs.need_reopen, name="need_reopen"),
     # 定诺: writing pledges and printing the letters
     path("branches/<int:branch_id>/pledges/", drafting.branch_pledges, name="branch_pledges"),
     path("branches/<int:branch_id>/pledges/add/", drafting.pledge_add, name="pledge_add"),
@@ -25,4 +26,9 @@ urlpatterns = [
     path("approvals/", practice.approvals, name="approvals"),
     path("branches/<int:branch_id>/publish/", practice.publish_many, name="publish_many"),
     path("pledges/<int:pledge_id>/progress/add/", practice.progress_add, name="progress_add"),
+    path(
+        "pledges/<int:pledge_id>/nodes/<int:node_id>/done/",
+        practice.time_node_done,
+        name="time_node_done",
+    ),
 ]

@@ -1,8 +1,11 @@
 import os
+import shutil
 
 import pytest
 
 from tests import factories
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -16,6 +19,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip)
+
+    has_chromium = shutil.which(CHROMIUM) is not None
+    if os.environ.get("REQUIRE_BROWSER") and not has_chromium:
+        raise pytest.UsageError(f"REQUIRE_BROWSER is set but {CHROMIUM} is not installed.")
+    skip_browser = pytest.mark.skip(
+        reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it)"
+    )
+    for item in items:
+        if "browser" in item.keywords and not has_chromium:
+            item.add_marker(skip_browser)
 
 
 @pytest.fixture

@@ -1,21 +1,344 @@
-"""TO BE WRITTEN: placeholder functions so the URL configuration imports."""
+"""定诺: the branch's pledges, writing and rewriting a pledge, and the printable public
+pledge letters (为民服务解难题公开承诺书). The secretary writes; committee staff above read.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Prefetch,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches.models import Member
+from branches.permissions import can_manage_branch
+from pledges.enums import PledgeMove, PledgeStatus, Step
+from pledges.forms.drafting import (
+    TIME_NODE_EXTRA_ROWS,
+    PledgeForm,
+    TimeNodeFormSet,
+    time_node_earliest,
+    time_node_initial,
+    typed_values,
+)
+from pledges.forms.needs import add_service_error
+from pledges.models import Need, Pledge, PledgeTransition, TimeNode
+from pledges.selectors import OPEN_STATUSES, branch_for, pledge_for
+from pledges.services.drafting import EDITABLE_STATUSES, pledge_create, pledge_update
+from pledges.services.needs import ALSO_FROM_PREFIX
+from pledges.workflow import DONE_STATUSES, PUBLIC_STATUSES, STATUS_STEP, TransitionNotAllowed
+
+S = PledgeStatus
+PLEDGES_PER_PAGE = 30
+# Letters printed for the whole branch: approved by the upper organisation and still valid.
+LETTER_STATUSES = PUBLIC_STATUSES | {S.APPROVED}
+# Pledges still being worked on first, then those done or withdrawn.
+FINISHED_LAST = Case(
+    When(status__in=[*DONE_STATUSES, S.WITHDRAWN], then=Value(1)),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+# The steps a pledge can be in (研诺 is the needs list's).
+PLEDGE_STEPS = [step for step in Step if step != Step.RESEARCH]
+# Needs and time nodes of the letters, in print order: one query each for any number.
+LETTER_PREFETCHES = (
+    Prefetch("needs", queryset=Need.objects.order_by("pk")),
+    Prefetch("time_nodes", queryset=TimeNode.objects.order_by("due_on", "pk")),
+)
 
 
-def branch_pledges(request, **kwargs):
-    raise NotImplementedError
+def _require_secretary(user, branch) -> None:
+    if not can_manage_branch(user, branch):
+        raise PermissionDenied(_("只有本支部书记可以填写和修改承诺；上级党组织可以查看。"))
 
 
-def pledge_add(request, **kwargs):
-    raise NotImplementedError
+# ---------------------------------------------------------------------------
+# The branch's pledges
+# ---------------------------------------------------------------------------
 
 
-def pledge_edit(request, **kwargs):
-    raise NotImplementedError
+def _filters(request) -> dict:
+    """The list's filters from the query string, each checked against what it may be."""
+    params = request.GET
+    status = params.get("status", "")
+    step = params.get("step", "")
+    pledger = params.get("pledger", "")
+    if pledger not in ("", "branch") and not pledger.isdigit():
+        pledger = ""
+    return {
+        "status": status if status in S.values else "",
+        "step": step if step in [value.value for value in PLEDGE_STEPS] else "",
+        "pledger": pledger,
+        "overdue": params.get("overdue") == "1",
+        "q": params.get("q", "").strip()[:100],
+    }
 
 
-def pledge_letter(request, **kwargs):
-    raise NotImplementedError
+def _branch_pledges_page(*, branch, filters: dict, today, page_number):
+    """Status counts (one query), the branch's pledgers (one), one page of pledges with
+    their pledger, progress count and overdue flag (a count and the rows)."""
+    pledges = Pledge.objects.filter(owner_branch=branch)
+    counts = dict(pledges.order_by().values_list("status").annotate(total=Count("pk")))
+    shown = pledges
+    if filters["status"]:
+        shown = shown.filter(status=filters["status"])
+    if filters["step"]:
+        shown = shown.filter(
+            status__in=[status for status, step in STATUS_STEP.items() if step == filters["step"]]
+        )
+    if filters["pledger"] == "branch":
+        shown = shown.filter(member__isnull=True)
+    elif filters["pledger"]:
+        shown = shown.filter(member_id=int(filters["pledger"]))
+    if filters["overdue"]:
+        shown = shown.filter(status__in=OPEN_STATUSES, due_date__lt=today)
+    if filters["q"]:
+        shown = shown.filter(title__icontains=filters["q"])
+    shown = (
+        shown.select_related("member", "branch")
+        .annotate(
+            progress_count=Count("progress_records"),
+            is_overdue=Case(
+                When(status__in=OPEN_STATUSES, due_date__lt=today, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by(FINISHED_LAST, "due_date", "pk")
+    )
+    status_chips = [
+        {"value": choice.value, "label": choice.label, "count": counts[choice.value]}
+        for choice in S
+        if counts.get(choice.value)
+    ]
+    step_chips = [
+        {
+            "value": step.value,
+            "label": step.label,
+            "count": sum(counts.get(status, 0) for status, of in STATUS_STEP.items() if of == step),
+        }
+        for step in PLEDGE_STEPS
+    ]
+    pledgers = list(
+        Member.objects.filter(pledges__owner_branch=branch)
+        .distinct()
+        .order_by("name", "pk")
+        .values("pk", "name")
+    )
+    page = Paginator(shown, PLEDGES_PER_PAGE).get_page(page_number)
+    return {
+        "total": sum(counts.values()),
+        "status_chips": status_chips,
+        "step_chips": step_chips,
+        "pledgers": pledgers,
+        "page": page,
+    }
 
 
-def branch_letters(request, **kwargs):
-    raise NotImplementedError
+@login_required
+def branch_pledges(request, branch_id):
+    branch = branch_for(user=request.user, branch_id=branch_id)
+    filters = _filters(request)
+    context = _branch_pledges_page(
+        branch=branch,
+        filters=filters,
+        today=timezone.localdate(),
+        page_number=request.GET.get("page"),
+    )
+    return render(
+        request,
+        "pledges/drafting/branch_pledges.html",
+        {
+            "branch": branch,
+            "filters": filters,
+            "can_manage": can_manage_branch(request.user, branch),
+            "editable_statuses": [status.value for status in EDITABLE_STATUSES],
+            **context,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Writing a pledge
+# ---------------------------------------------------------------------------
+
+
+def _return_reason(pledge) -> PledgeTransition | None:
+    if pledge.status != S.RETURNED:
+        return None
+    return (
+        PledgeTransition.objects.filter(pledge=pledge, move=PledgeMove.RETURN_FOR_REVISION)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def _render_form(request, *, branch, form, formset, pledge=None, status=200):
+    return render(
+        request,
+        "pledges/drafting/pledge_form.html",
+        {
+            "branch": branch,
+            "form": form,
+            "formset": formset,
+            "pledge": pledge,
+            "returned": _return_reason(pledge) if pledge else None,
+        },
+        status=status,
+    )
+
+
+def _more_rows(request, *, branch, pledge, today):
+    """Redraw the form with what was typed and three more time node rows, unvalidated."""
+    initial, rows = typed_values(request.POST)
+    form = PledgeForm(initial=initial, branch=branch, instance=pledge, today=today)
+    formset = TimeNodeFormSet(initial=rows, extra=TIME_NODE_EXTRA_ROWS)
+    return _render_form(request, branch=branch, form=form, formset=formset, pledge=pledge)
+
+
+def _save(request, *, branch, pledge=None):
+    """Validate the posted pledge and its time nodes, then create or update it through the
+    drafting services (submitting it if 提交审核 was pressed); redraw with every typed
+    value and the reasons when anything is refused."""
+    today = timezone.localdate()
+    if "more_rows" in request.POST:
+        return _more_rows(request, branch=branch, pledge=pledge, today=today)
+    form = PledgeForm(request.POST, branch=branch, instance=pledge, today=today)
+    formset = TimeNodeFormSet(
+        request.POST, pledge_form=form, earliest=time_node_earliest(today=today, pledge=pledge)
+    )
+    form_ok = form.is_valid()
+    if formset.is_valid() and form_ok:
+        submit = request.POST.get("action") == "submit"
+        arguments = {
+            "actor": request.user,
+            "time_nodes": formset.nodes(),
+            "submit": submit,
+            **form.service_arguments(),
+        }
+        try:
+            if pledge is None:
+                saved = pledge_create(branch=branch, **arguments)
+            else:
+                saved = pledge_update(pledge=pledge, **arguments)
+        except (ValidationError, PermissionDenied, TransitionNotAllowed) as error:
+            add_service_error(form, error)
+        else:
+            if submit:
+                messages.success(request, _("承诺已提交上级党组织审核。"))
+            else:
+                messages.success(request, _("承诺草稿已保存，可随时修改后提交审核。"))
+            return redirect("pledges:pledge_detail", saved.pk)
+    return _render_form(request, branch=branch, form=form, formset=formset, pledge=pledge)
+
+
+@login_required
+def pledge_add(request, branch_id):
+    """A new pledge of the branch or of a member, from the needs in ?needs=… or from scratch."""
+    branch = branch_for(user=request.user, branch_id=branch_id)
+    _require_secretary(request.user, branch)
+    if request.method == "POST":
+        return _save(request, branch=branch)
+    chosen = list(
+        Need.objects.filter(branch=branch, pk__in=_ids(request.GET.getlist("needs")))
+        .order_by("pk")
+        .values("pk", "category")
+    )
+    initial = {"needs": [need["pk"] for need in chosen]}
+    if chosen:
+        initial["category"] = chosen[0]["category"]
+    form = PledgeForm(initial=initial, branch=branch)
+    return _render_form(request, branch=branch, form=form, formset=TimeNodeFormSet())
+
+
+def _ids(values) -> list[int]:
+    return [int(value) for value in values if value.isdigit()]
+
+
+@login_required
+def pledge_edit(request, pledge_id):
+    """Rewrite a draft or a pledge returned for revision; any other status is locked."""
+    pledge = pledge_for(user=request.user, pledge_id=pledge_id)
+    branch = pledge.owner_branch
+    _require_secretary(request.user, branch)
+    if pledge.status not in EDITABLE_STATUSES:
+        if request.method == "POST":
+            messages.error(
+                request,
+                _("该承诺当前为“%(status)s”，已锁定，不能修改。")
+                % {"status": pledge.get_status_display()},
+            )
+            return redirect("pledges:pledge_detail", pledge.pk)
+        return render(
+            request, "pledges/drafting/pledge_locked.html", {"pledge": pledge, "branch": branch}
+        )
+    if request.method == "POST":
+        return _save(request, branch=branch, pledge=pledge)
+    form = PledgeForm(instance=pledge, branch=branch)
+    formset = TimeNodeFormSet(initial=time_node_initial(pledge))
+    return _render_form(request, branch=branch, form=form, formset=formset, pledge=pledge)
+
+
+# ---------------------------------------------------------------------------
+# The public pledge letter
+# ---------------------------------------------------------------------------
+
+
+def _public_text(description: str) -> str:
+    """A need as the public letter shows it: without the lines naming who else raised it."""
+    return "\n".join(
+        line for line in description.splitlines() if not line.startswith(ALSO_FROM_PREFIX)
+    )
+
+
+def _letters(pledges) -> list[Pledge]:
+    pledges = list(pledges)
+    for pledge in pledges:
+        pledge.letter_needs = [_public_text(need.description) for need in pledge.needs.all()]
+        pledge.is_official = pledge.status in LETTER_STATUSES
+    return pledges
+
+
+@login_required
+def pledge_letter(request, pledge_id):
+    """One pledge's letter on one A4 page; a pledge not (or no longer) approved is marked."""
+    pledge = pledge_for(user=request.user, pledge_id=pledge_id)
+    prefetch_related_objects([pledge], *LETTER_PREFETCHES)
+    return render(
+        request,
+        "pledges/drafting/letters.html",
+        {"branch": pledge.owner_branch, "pledges": _letters([pledge]), "single": pledge},
+    )
+
+
+@login_required
+def branch_letters(request, branch_id):
+    """Every approved-or-later pledge of the branch, one page each: the branch's own first,
+    then its members' by name. Optionally one year (?year=2026). Four queries in all."""
+    branch = branch_for(user=request.user, branch_id=branch_id)
+    pledges = Pledge.objects.filter(owner_branch=branch, status__in=LETTER_STATUSES)
+    year = request.GET.get("year", "")
+    if year.isdigit():
+        pledges = pledges.filter(year=int(year))
+    pledges = (
+        pledges.select_related("member", "branch", "owner_branch__committee")
+        .prefetch_related(*LETTER_PREFETCHES)
+        .order_by(F("member__name").asc(nulls_first=True), "member_id", "due_date", "pk")
+    )
+    return render(
+        request,
+        "pledges/drafting/letters.html",
+        {"branch": branch, "pledges": _letters(pledges), "single": None, "year": year},
+    )

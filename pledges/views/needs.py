@@ -1,25 +1,191 @@
-"""TO BE WRITTEN: placeholder functions so the URL configuration imports."""
+"""研诺: the needs list of a branch. The secretary writes; committee staff above read."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from branches.permissions import can_manage_branch
+from pledges.enums import NeedCategory, NeedStatus
+from pledges.forms.needs import NeedForm, NeedMergeForm, add_service_error
+from pledges.models import Need, Pledge
+from pledges.selectors import URGENCY_RANK, branch_for, need_for
+from pledges.services import needs as services
+
+NEEDS_PER_PAGE = 40
+# The list without a status filter: everything but what was set aside.
+CURRENT = "current"
 
 
-def need_list(request, **kwargs):
-    raise NotImplementedError
+def require_manager(user, branch) -> None:
+    if not can_manage_branch(user, branch):
+        raise PermissionDenied(_("只有本支部书记可以登记和处理群众需求；上级党组织可以查看。"))
 
 
-def need_add(request, **kwargs):
-    raise NotImplementedError
+def _back_to_list(request, branch_id):
+    """Where an action returns: the list as it was filtered, if the form said so."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("pledges:needs", branch_id)
 
 
-def need_merge(request, **kwargs):
-    raise NotImplementedError
+def _needs_page(*, branch, status: str, category: str, page_number):
+    """The chips with their counts (one query) and one page of needs, each with the pledges
+    that claim it and their pledgers (three queries: count, rows, pledges)."""
+    needs = Need.objects.filter(branch=branch)
+    if category:
+        needs = needs.filter(category=category)
+    counts = dict(needs.order_by().values_list("status").annotate(total=Count("pk")))
+    chips = [
+        {
+            "value": CURRENT,
+            "label": _("未搁置"),
+            "count": sum(counts.values()) - counts.get(NeedStatus.DROPPED, 0),
+        },
+        *(
+            {"value": choice.value, "label": choice.label, "count": counts.get(choice.value, 0)}
+            for choice in NeedStatus
+        ),
+    ]
+    for chip in chips:
+        chip["current"] = chip["value"] == status
+    shown = needs.exclude(status=NeedStatus.DROPPED) if status == CURRENT else needs
+    if status != CURRENT:
+        shown = shown.filter(status=status)
+    claims = Pledge.objects.select_related("member", "branch").order_by("pk")
+    shown = shown.order_by(URGENCY_RANK, "created_at", "pk").prefetch_related(
+        Prefetch("pledges", queryset=claims)
+    )
+    return chips, Paginator(shown, NEEDS_PER_PAGE).get_page(page_number)
 
 
-def need_edit(request, **kwargs):
-    raise NotImplementedError
+@login_required
+def need_list(request, branch_id):
+    branch = branch_for(user=request.user, branch_id=branch_id)
+    status = request.GET.get("status") or CURRENT
+    if status not in NeedStatus.values:
+        status = CURRENT
+    category = request.GET.get("category", "")
+    if category not in NeedCategory.values:
+        category = ""
+    chips, page = _needs_page(
+        branch=branch, status=status, category=category, page_number=request.GET.get("page")
+    )
+    return render(
+        request,
+        "pledges/needs/need_list.html",
+        {
+            "branch": branch,
+            "chips": chips,
+            "page": page,
+            "status": status,
+            "category": category,
+            "categories": NeedCategory.choices,
+            "live_statuses": [value.value for value in services.LIVE_NEED_STATUSES],
+            "can_manage": can_manage_branch(request.user, branch),
+        },
+    )
 
 
-def need_resolve(request, **kwargs):
-    raise NotImplementedError
+@login_required
+def need_add(request, branch_id):
+    branch = branch_for(user=request.user, branch_id=branch_id)
+    require_manager(request.user, branch)
+    form = NeedForm(request.POST or None, branch=branch)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.need_create(branch=branch, actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("需求已登记。"))
+            if "another" in request.POST:
+                return redirect("pledges:need_add", branch.pk)
+            return redirect("pledges:needs", branch.pk)
+    return render(request, "pledges/needs/need_form.html", {"branch": branch, "form": form})
 
 
-def need_drop(request, **kwargs):
-    raise NotImplementedError
+@login_required
+def need_edit(request, need_id):
+    need = need_for(user=request.user, need_id=need_id)
+    require_manager(request.user, need.branch)
+    form = NeedForm(request.POST or None, instance=need, branch=need.branch)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.need_update(need=need, actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("需求已修改。"))
+            return redirect("pledges:needs", need.branch_id)
+    return render(
+        request,
+        "pledges/needs/need_form.html",
+        {"branch": need.branch, "form": form, "need": need},
+    )
+
+
+@login_required
+def need_merge(request, branch_id):
+    """Pick the need to keep and its duplicate (pre-filled from ?needs=<keep>&needs=<dup>,
+    as the list's checkboxes send them), then merge them by POST."""
+    branch = branch_for(user=request.user, branch_id=branch_id)
+    require_manager(request.user, branch)
+    if request.method == "POST":
+        form = NeedMergeForm(request.POST, branch=branch)
+        if form.is_valid():
+            try:
+                services.need_merge(
+                    keep=form.cleaned_data["keep"],
+                    duplicate=form.cleaned_data["duplicate"],
+                    actor=request.user,
+                )
+            except (ValidationError, PermissionDenied) as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("两条需求已合并，两处来源都已保留。"))
+                return redirect("pledges:needs", branch.pk)
+    else:
+        chosen = request.GET.getlist("needs")
+        initial = dict(zip(("keep", "duplicate"), chosen[:2], strict=False))
+        form = NeedMergeForm(initial=initial, branch=branch)
+    return render(request, "pledges/needs/need_merge.html", {"branch": branch, "form": form})
+
+
+def _need_action(request, need_id, service, success: str):
+    need = need_for(user=request.user, need_id=need_id)
+    require_manager(request.user, need.branch)
+    try:
+        service(need=need, actor=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        for message in getattr(error, "messages", [str(error)]):
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return _back_to_list(request, need.branch_id)
+
+
+@login_required
+@require_POST
+def need_resolve(request, need_id):
+    return _need_action(request, need_id, services.need_resolve, _("需求已标记为已解决。"))
+
+
+@login_required
+@require_POST
+def need_drop(request, need_id):
+    return _need_action(request, need_id, services.need_drop, _("需求已搁置。"))
+
+
+@login_required
+@require_POST
+def need_reopen(request, need_id):
+    return _need_action(request, need_id, services.need_reopen, _("需求已恢复到清单中。"))

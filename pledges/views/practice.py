@@ -1,25 +1,405 @@
-"""TO BE WRITTEN: placeholder functions so the URL configuration imports."""
+"""The pledge page and its moves, approval (定诺), 示诺 and 践诺."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from branches.permissions import can_manage_branch, is_upper_staff, staff_committee_paths
+from pledges.enums import PledgeMove, PledgeStatus, Step
+from pledges.forms.practice import (
+    ApprovalFilterForm,
+    ProgressForm,
+    PublishForm,
+    ReasonForm,
+    TimeNodeDoneForm,
+)
+from pledges.models import Pledge, PledgeTransition, TimeNode
+from pledges.selectors import (
+    OPEN_STATUSES,
+    branch_for,
+    pledge_for,
+    pledge_resubmission_changes,
+    pledges_visible_to,
+)
+from pledges.services.progress import (
+    TIME_NODE_STATUSES,
+    progress_record_create,
+    time_node_mark_done,
+)
+from pledges.services.workflow import ROLE_PREDICATES
+from pledges.workflow import MOVES, Move, TransitionNotAllowed, moves_from
+
+APPROVALS_PER_PAGE = 30
+REFUSALS = (TransitionNotAllowed, PermissionDenied, ValidationError)
+
+SUCCESS_MESSAGES = {
+    PledgeMove.SUBMIT: gettext_lazy("“%(title)s”已提交审核，请等待上级党组织审核。"),
+    PledgeMove.RETURN_FOR_REVISION: gettext_lazy("“%(title)s”已退回修改，支部书记会看到退回原因。"),
+    PledgeMove.APPROVE: gettext_lazy("“%(title)s”已审核通过。"),
+    PledgeMove.PUBLISH: gettext_lazy("“%(title)s”已公示。"),
+    PledgeMove.START: gettext_lazy("“%(title)s”已开始践诺。"),
+    PledgeMove.COMPLETE: gettext_lazy("“%(title)s”已完成，等待上级党组织销号。"),
+    PledgeMove.VERIFY: gettext_lazy("“%(title)s”已销号。"),
+    PledgeMove.EVALUATE: gettext_lazy("“%(title)s”已评议。"),
+    PledgeMove.WITHDRAW: gettext_lazy("“%(title)s”已撤销。"),
+}
+# Moves made from the review page rather than by a button on the pledge page.
+REVIEW_MOVES = frozenset({PledgeMove.APPROVE, PledgeMove.RETURN_FOR_REVISION})
 
 
-def pledge_detail(request, **kwargs):
-    raise NotImplementedError
+def refusal_text(refusal: Exception) -> str:
+    """The Chinese reason a move or a write was refused, as the service worded it."""
+    if isinstance(refusal, ValidationError):
+        return "；".join(refusal.messages)
+    if isinstance(refusal, TransitionNotAllowed):
+        return str(refusal.message)
+    return str(refusal) or _("您没有执行此操作的权限。")
 
 
-def pledge_move(request, **kwargs):
-    raise NotImplementedError
+def moves_for(user, pledge: Pledge) -> list[Move]:
+    """The moves this user may make on the pledge now (no query: the pledge carries its
+    branch and committee)."""
+    return [
+        move
+        for move in moves_from(PledgeStatus(pledge.status))
+        if ROLE_PREDICATES[move.role](user, pledge.owner_branch)
+    ]
 
 
-def pledge_review(request, **kwargs):
-    raise NotImplementedError
+def detail_url(pledge: Pledge) -> str:
+    return reverse("pledges:pledge_detail", args=[pledge.pk])
 
 
-def approvals(request, **kwargs):
-    raise NotImplementedError
+def safe_next(request, default: str) -> str:
+    """`next` from the form when it points into this site, else `default`."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
-def publish_many(request, **kwargs):
-    raise NotImplementedError
+def six_steps(pledge: Pledge) -> list[dict]:
+    """The flow chart's six steps, each done, current or to come (all to come once
+    the pledge has been withdrawn)."""
+    current = pledge.step
+    steps = list(Step)
+    reached = steps.index(current) if current else -1
+    return [
+        {
+            "label": step.label,
+            "state": "current" if index == reached else "done" if index < reached else "todo",
+        }
+        for index, step in enumerate(steps)
+    ]
 
 
-def progress_add(request, **kwargs):
-    raise NotImplementedError
+# ---------------------------------------------------------------------------
+# The pledge page
+# ---------------------------------------------------------------------------
+
+
+def node_done_form(node: TimeNode, data=None, *, today=None) -> TimeNodeDoneForm:
+    """The "mark done" form of one time node; ids carry the node so that several forms
+    on one page do not clash."""
+    today = today or timezone.localdate()
+    form = TimeNodeDoneForm(data, initial={"done_on": today}, auto_id=f"id_node{node.pk}_%s")
+    form.fields["done_on"].widget.attrs["max"] = today.isoformat()
+    return form
+
+
+def _render_detail(request, pledge, *, withdraw_form=None, node_form=None, node_id=None):
+    user = request.user
+    today = timezone.localdate()
+    moves = moves_for(user, pledge)
+    move_names = {move.name for move in moves}
+    is_secretary = can_manage_branch(user, pledge.owner_branch)
+    transitions = list(pledge.transitions.select_related("actor").order_by("created_at", "pk"))
+    returns = [t for t in transitions if t.move == PledgeMove.RETURN_FOR_REVISION]
+    can_mark_nodes = is_secretary and pledge.status in TIME_NODE_STATUSES
+    node_rows = []
+    for node in pledge.time_nodes.order_by("due_on", "pk"):
+        form = None
+        if node.pk == node_id:
+            form = node_form  # refused: shown with its error and the date typed
+        elif can_mark_nodes and not node.done_on:
+            form = node_done_form(node, today=today)
+        node_rows.append((node, form))
+    context = {
+        "pledge": pledge,
+        "today": today,
+        "steps": six_steps(pledge),
+        "is_overdue": pledge.status in OPEN_STATUSES and pledge.due_date < today,
+        "needs": list(pledge.needs.order_by("pk")),
+        "node_rows": node_rows,
+        "open_statuses": OPEN_STATUSES,
+        "transitions": transitions,
+        "last_return": returns[-1] if returns else None,
+        "records": list(
+            pledge.progress_records.select_related("recorded_by")
+            .prefetch_related("photos")
+            .order_by("-happened_on", "-pk")
+        ),
+        "button_moves": [
+            move for move in moves if not move.needs_reason and move.name not in REVIEW_MOVES
+        ],
+        "can_review": PledgeMove.APPROVE in move_names,
+        "can_withdraw": PledgeMove.WITHDRAW in move_names,
+        "withdraw_form": withdraw_form or ReasonForm(),
+        "can_edit": is_secretary and pledge.status in (PledgeStatus.DRAFT, PledgeStatus.RETURNED),
+        "can_record": is_secretary and pledge.status == PledgeStatus.IN_PROGRESS,
+    }
+    return render(request, "pledges/practice/pledge_detail.html", context)
+
+
+@login_required
+def pledge_detail(request, pledge_id):
+    """Everything about one pledge, and the moves this person may make on it now."""
+    pledge = pledge_for(user=request.user, pledge_id=pledge_id)
+    return _render_detail(request, pledge)
+
+
+@login_required
+@require_POST
+def pledge_move(request, pledge_id, move):
+    """Make one move of the workflow; a refusal is shown, never raised as an error page.
+
+    A refused move that carried a reason re-renders its page with the reason kept.
+    """
+    try:
+        spec = MOVES[PledgeMove(move)]
+    except ValueError:
+        raise Http404(_("没有这个操作。")) from None
+    pledge = pledge_for(user=request.user, pledge_id=pledge_id)
+    extra = {}
+    form = None
+    if spec.needs_reason:
+        form = ReasonForm(request.POST)
+        # An invalid reason goes on as empty: the workflow then refuses, the role first.
+        extra["reason"] = form.cleaned_data.get("reason", "") if form.is_valid() else ""
+    try:
+        getattr(pledge, spec.name.value)(request.user, **extra)
+    except REFUSALS as refusal:
+        if form is not None and not isinstance(refusal, PermissionDenied):
+            # The form's own error already says what is wrong with the reason.
+            if form.is_valid() or not isinstance(refusal, ValidationError):
+                form.add_error(None, refusal_text(refusal))
+            return _render_reason_page(request, pledge, spec, form)
+        messages.error(request, refusal_text(refusal))
+        return redirect(safe_next(request, detail_url(pledge)))
+    messages.success(request, SUCCESS_MESSAGES[spec.name] % {"title": pledge.title})
+    return redirect(safe_next(request, detail_url(pledge)))
+
+
+def _render_reason_page(request, pledge, spec: Move, form):
+    if spec.name == PledgeMove.RETURN_FOR_REVISION:
+        return _render_review(request, pledge, return_form=form)
+    return _render_detail(request, pledge, withdraw_form=form)
+
+
+@login_required
+@require_POST
+def time_node_done(request, pledge_id, node_id):
+    """Mark one time node of the pledge done on the date given."""
+    pledge = pledge_for(user=request.user, pledge_id=pledge_id)
+    if not can_manage_branch(request.user, pledge.owner_branch):
+        raise PermissionDenied(_("只有本支部书记可以标记时间节点完成。"))
+    node = get_object_or_404(TimeNode.objects.filter(pledge=pledge), pk=node_id)
+    node.pledge = pledge
+    form = node_done_form(node, request.POST)
+    if form.is_valid():
+        try:
+            time_node_mark_done(node=node, actor=request.user, done_on=form.cleaned_data["done_on"])
+        except ValidationError as refusal:
+            form.add_error(None, refusal)
+        else:
+            messages.success(
+                request,
+                _("时间节点“%(node)s”已标记完成。") % {"node": node.description},
+            )
+            return redirect(detail_url(pledge))
+    return _render_detail(request, pledge, node_form=form, node_id=node.pk)
+
+
+# ---------------------------------------------------------------------------
+# Approval: the queue and the review page
+# ---------------------------------------------------------------------------
+
+
+def _require_staff_of(user, pledge: Pledge) -> None:
+    if not is_upper_staff(user, pledge.owner_branch):
+        raise PermissionDenied(_("只有上级党组织工作人员可以审核承诺。"))
+
+
+def _render_review(request, pledge, *, return_form=None):
+    _require_staff_of(request.user, pledge)
+    transitions = list(pledge.transitions.select_related("actor").order_by("created_at", "pk"))
+    returns = [t for t in transitions if t.move == PledgeMove.RETURN_FOR_REVISION]
+    submits = [t for t in transitions if t.move == PledgeMove.SUBMIT]
+    today = timezone.localdate()
+    context = {
+        "pledge": pledge,
+        "today": today,
+        "is_overdue": pledge.due_date < today,
+        "needs": list(pledge.needs.order_by("pk")),
+        "time_nodes": list(pledge.time_nodes.order_by("due_on", "pk")),
+        "changes": pledge_resubmission_changes(pledge=pledge),
+        "last_return": returns[-1] if returns else None,
+        "last_submit": submits[-1] if submits else None,
+        "is_resubmission": len(submits) > 1,
+        "can_decide": pledge.status == PledgeStatus.SUBMITTED,
+        "return_form": return_form or ReasonForm(),
+        "next": reverse("pledges:approvals"),
+    }
+    return render(request, "pledges/practice/pledge_review.html", context)
+
+
+@login_required
+def pledge_review(request, pledge_id):
+    """The pledge letter as submitted, what changed since last time, approve or return."""
+    pledge = pledge_for(user=request.user, pledge_id=pledge_id)
+    return _render_review(request, pledge)
+
+
+@login_required
+def approvals(request):
+    """Submitted pledges of the person's subtree, oldest submission first."""
+    if not staff_committee_paths(request.user):
+        raise PermissionDenied(_("只有上级党组织工作人员可以审核承诺。"))
+    waiting = pledges_visible_to(user=request.user).filter(status=PledgeStatus.SUBMITTED)
+    places = (
+        waiting.order_by()
+        .values_list(
+            "owner_branch__committee_id",
+            "owner_branch__committee__name",
+            "owner_branch_id",
+            "owner_branch__name",
+        )
+        .distinct()
+    )
+    places = list(places)
+    committees = sorted({(c_id, c_name) for c_id, c_name, _b, _n in places}, key=lambda c: c[1])
+    branches = sorted({(b_id, b_name) for _c, _n, b_id, b_name in places}, key=lambda b: b[1])
+    form = ApprovalFilterForm(request.GET or None, committees=committees, branches=branches)
+    if form.is_bound and form.is_valid():
+        if form.cleaned_data["committee"]:
+            waiting = waiting.filter(owner_branch__committee_id=form.cleaned_data["committee"])
+        if form.cleaned_data["branch"]:
+            waiting = waiting.filter(owner_branch_id=form.cleaned_data["branch"])
+    transitions = PledgeTransition.objects.filter(pledge=OuterRef("pk"))
+    waiting = (
+        waiting.select_related("owner_branch__committee", "member", "branch")
+        .annotate(
+            was_returned=Exists(transitions.filter(move=PledgeMove.RETURN_FOR_REVISION)),
+            submitted_at=Subquery(
+                transitions.filter(move=PledgeMove.SUBMIT)
+                .order_by("-created_at", "-pk")
+                .values("created_at")[:1]
+            ),
+        )
+        .order_by("submitted_at", "pk")
+    )
+    page = Paginator(waiting, APPROVALS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "page_obj": page, "today": timezone.localdate()}
+    return render(request, "pledges/practice/approvals.html", context)
+
+
+# ---------------------------------------------------------------------------
+# 示诺 and 践诺
+# ---------------------------------------------------------------------------
+
+
+@login_required
+def publish_many(request, branch_id):
+    """The branch's approved pledges, all ticked: publish the chosen ones at once."""
+    branch = branch_for(user=request.user, branch_id=branch_id)
+    if not can_manage_branch(request.user, branch):
+        raise PermissionDenied(_("只有本支部书记可以公示承诺。"))
+    if request.method == "POST":
+        form = PublishForm(request.POST, branch=branch)
+        if form.is_valid():
+            _publish_each(request, form.cleaned_data["pledges"])
+            return redirect("pledges:publish_many", branch.pk)
+        selected = set(request.POST.getlist("pledges"))
+    else:
+        form = PublishForm(branch=branch)
+        selected = None
+    approved = list(
+        Pledge.objects.filter(owner_branch=branch, status=PledgeStatus.APPROVED)
+        .select_related("member", "branch")
+        .order_by("due_date", "pk")
+    )
+    context = {
+        "branch": branch,
+        "form": form,
+        "rows": [
+            {"pledge": pledge, "checked": selected is None or str(pledge.pk) in selected}
+            for pledge in approved
+        ],
+        "today": timezone.localdate(),
+    }
+    return render(request, "pledges/practice/publish_many.html", context)
+
+
+def _publish_each(request, pledges) -> None:
+    """Publish each pledge through the workflow; report the count and every refusal."""
+    published = 0
+    for pledge in pledges:
+        try:
+            pledge.publish(request.user)
+        except REFUSALS as refusal:
+            messages.error(
+                request,
+                _("“%(title)s”未公示：%(reason)s")
+                % {"title": pledge.title, "reason": refusal_text(refusal)},
+            )
+        else:
+            published += 1
+    if published:
+        messages.success(request, _("已公示 %(count)d 项承诺。") % {"count": published})
+
+
+@login_required
+def progress_add(request, pledge_id):
+    """Record progress (date, what was done, photos) on a pledge being carried out."""
+    pledge = pledge_for(user=request.user, pledge_id=pledge_id)
+    if not can_manage_branch(request.user, pledge.owner_branch):
+        raise PermissionDenied(_("只有本支部书记可以记录践诺情况。"))
+    if pledge.status != PledgeStatus.IN_PROGRESS:
+        messages.error(request, _("只有“践诺中”的承诺可以记录践诺情况。"))
+        return redirect(detail_url(pledge))
+    if request.method == "POST":
+        form = ProgressForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                progress_record_create(
+                    pledge=pledge,
+                    actor=request.user,
+                    happened_on=form.cleaned_data["happened_on"],
+                    description=form.cleaned_data["description"],
+                    photos=form.cleaned_data["photos"],
+                )
+            except ValidationError as refusal:
+                form.add_error(None, refusal)
+            else:
+                messages.success(request, _("已记录践诺情况。"))
+                return redirect(detail_url(pledge))
+    else:
+        form = ProgressForm()
+    context = {
+        "pledge": pledge,
+        "form": form,
+        "photos_lost": form.is_bound and bool(request.FILES),
+    }
+    return render(request, "pledges/practice/progress_add.html", context)

@@ -97,7 +97,9 @@ def test_changelist_renders(admin_client, filled, model):
 
 
 @pytest.mark.parametrize(
-    "model", [m for m in MODELS if m is not PledgeTransition], ids=lambda model: model.__name__
+    "model",
+    [m for m in MODELS if m not in (PledgeTransition, ProgressPhoto)],
+    ids=lambda model: model.__name__,
 )
 def test_add_page_renders(admin_client, db, model):
     assert admin_client.get(admin_url(model, "add")).status_code == 200
@@ -326,3 +328,12 @@ def test_pledge_changelist_runs_a_fixed_number_of_queries(
         response = admin_client.get(PLEDGE_CHANGELIST)
 
     assert len(response.context["cl"].result_list) == 30
+
+
+def test_photos_cannot_be_uploaded_through_the_admin(admin_client, filled):
+    """Uploads go through pledges.photos (EXIF stripped); the admin only shows them."""
+    assert admin_client.get(admin_url(ProgressPhoto, "add")).status_code == 403
+    photo = ProgressPhoto.objects.get()
+    response = admin_client.get(admin_url(ProgressPhoto, "change", photo.pk))
+    assert response.status_code == 200
+    assert "image" not in response.context["adminform"].form.fields
