@@ -22,7 +22,9 @@ TITLE = "为村西五保户修缮漏雨的屋顶"
 
 @pytest.fixture
 def page(settings, tmp_path):
+    from django.db import connections
     from playwright.sync_api import sync_playwright
+
 
     settings.MEDIA_ROOT = tmp_path / "media"
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
@@ -44,6 +46,10 @@ def page(settings, tmp_path):
         context.set_default_timeout(15000)
         yield context.new_page()
         browser.close()
+        # Under Playwright the test's ORM calls run in a context of their own, with a
+        # connection pytest-django does not know of: close it, or the test database
+        # cannot be dropped at the end of the run.
+        connections.close_all()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
