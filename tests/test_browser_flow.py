@@ -25,7 +25,6 @@ def page(settings, tmp_path):
     from django.db import connections
     from playwright.sync_api import sync_playwright
 
-
     settings.MEDIA_ROOT = tmp_path / "media"
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
     # between browser steps are plain synchronous calls and safe here.
