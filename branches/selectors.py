@@ -26,3 +26,10 @@ def branches_visible_to(*, user) -> QuerySet[Branch]:
 
 def members_visible_to(*, user) -> QuerySet[Member]:
     return Member.objects.filter(branch__in=branches_visible_to(user=user))
+
+
+def committees_visible_to(user) -> QuerySet[Committee]:
+    scope = Q(pk__in=[])
+    for path in staff_committee_paths(user):
+        scope |= Q(path__startswith=path)
+    return Committee.objects.filter(scope).order_by("path")

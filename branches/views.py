@@ -6,17 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import (
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
-    OuterRef,
     Q,
-    QuerySet,
-    Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,12 +20,11 @@ from django.views.decorators.http import require_POST
 
 from branches import services
 from branches.forms import ExemptionForm, MemberForm
-from branches.models import Branch, Committee, Member, Pairing
+from branches.models import Branch, Member, Pairing
 from branches.permissions import can_manage_branch, staff_committee_paths
-from branches.selectors import branches_visible_to
+from branches.selectors import branches_visible_to, committees_visible_to
 from pledges.enums import PledgeStatus
-from pledges.models import Pledge
-from pledges.selectors import OPEN_STATUSES, branch_for, member_for, secretary_branch
+from pledges.selectors import branch_for, branches_with_figures, member_for, secretary_branch
 from pledges.workflow import DONE_STATUSES
 
 BRANCHES_PER_PAGE = 30
@@ -43,49 +37,6 @@ MEMBER_FILTERS = {
     "exempt": (gettext_lazy("免于承诺"), Q(is_active=True, is_exempt=True)),
     "inactive": (gettext_lazy("已不在册"), Q(is_active=False)),
 }
-
-
-# ---------------------------------------------------------------------------
-# Reads (kept beside the views that alone use them)
-# ---------------------------------------------------------------------------
-def _count(queryset: QuerySet, group_by: str):
-    """The number of rows of a correlated queryset, as a subquery (0 when none).
-
-    Counting through subqueries rather than Count() over joins keeps each figure
-    exact: several joined counts would multiply each other's rows.
-    """
-    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1]
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def with_figures(branches: QuerySet[Branch], *, today) -> QuerySet[Branch]:
-    """Annotate each branch with its member and pledge figures, in the same query.
-
-    Withdrawn pledges left the flow and are not counted; a member who pledged is an
-    active member with at least one pledge that was not withdrawn.
-    """
-    members = Member.objects.filter(branch=OuterRef("pk"), is_active=True)
-    pledges = Pledge.objects.filter(owner_branch=OuterRef("pk")).exclude(
-        status=PledgeStatus.WITHDRAWN
-    )
-    pledging = Pledge.objects.filter(member=OuterRef("pk")).exclude(status=PledgeStatus.WITHDRAWN)
-    return branches.annotate(
-        active_members=_count(members, "branch"),
-        exempt_members=_count(members.filter(is_exempt=True), "branch"),
-        pledged_members=_count(members.filter(Exists(pledging)), "branch"),
-        pledges_total=_count(pledges, "owner_branch"),
-        pledges_done=_count(pledges.filter(status__in=DONE_STATUSES), "owner_branch"),
-        pledges_overdue=_count(
-            pledges.filter(status__in=OPEN_STATUSES, due_date__lt=today), "owner_branch"
-        ),
-    )
-
-
-def _committees_visible_to(user) -> QuerySet[Committee]:
-    scope = Q(pk__in=[])
-    for path in staff_committee_paths(user):
-        scope |= Q(path__startswith=path)
-    return Committee.objects.filter(scope).order_by("path")
 
 
 def _require_manager(user, branch: Branch) -> None:
@@ -114,7 +65,7 @@ def branch_list(request):
             return redirect("branches:branch_detail", own.pk)
         raise PermissionDenied(_("只有党委工作人员可以查看各党支部。"))
 
-    committees = list(_committees_visible_to(request.user))
+    committees = list(committees_visible_to(request.user))
     branches = branches_visible_to(user=request.user)
     committee = next((c for c in committees if str(c.pk) == request.GET.get("committee", "")), None)
     if committee:
@@ -122,7 +73,7 @@ def branch_list(request):
     query = request.GET.get("q", "").strip()
     if query:
         branches = branches.filter(name__icontains=query)
-    branches = with_figures(
+    branches = branches_with_figures(
         branches.select_related("committee", "secretary"), today=timezone.localdate()
     ).order_by("committee__path", "name", "pk")
     page = Paginator(branches, BRANCHES_PER_PAGE).get_page(request.GET.get("page"))
@@ -143,7 +94,7 @@ def branch_detail(request, branch_id: int):
     branch = branch_for(user=request.user, branch_id=branch_id)
     today = timezone.localdate()
     figures = (
-        with_figures(Branch.objects.filter(pk=branch.pk), today=today)
+        branches_with_figures(Branch.objects.filter(pk=branch.pk), today=today)
         .values(
             "active_members",
             "exempt_members",

@@ -3,7 +3,19 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +24,7 @@ from branches.models import Branch, Member
 from branches.selectors import branches_visible_to
 from pledges.enums import NeedStatus, PledgeMove, PledgeStatus, Urgency
 from pledges.models import Need, Pledge, PledgeTransition, TimeNode
+from pledges.workflow import DONE_STATUSES
 
 # Time nodes due within this many days show on a secretary's to-do list.
 TIME_NODE_HORIZON_DAYS = 14
@@ -208,3 +221,36 @@ def pledge_resubmission_changes(*, pledge: Pledge) -> list[tuple[str, str, str]]
         for key, label in RESUBMISSION_FIELDS.items()
         if previous.get(key) != latest.get(key)
     ]
+
+
+def _count_rows(queryset: QuerySet, group_by: str):
+    """The number of rows of a correlated queryset, as a subquery (0 when none).
+
+    Counting through subqueries rather than Count() over joins keeps each figure
+    exact: several joined counts would multiply each other's rows.
+    """
+    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def branches_with_figures(branches: QuerySet[Branch], *, today) -> QuerySet[Branch]:
+    """Annotate each branch with its member and pledge figures, in the same query.
+
+    Withdrawn pledges left the flow and are not counted; a member who pledged is an
+    active member with at least one pledge that was not withdrawn.
+    """
+    members = Member.objects.filter(branch=OuterRef("pk"), is_active=True)
+    pledges = Pledge.objects.filter(owner_branch=OuterRef("pk")).exclude(
+        status=PledgeStatus.WITHDRAWN
+    )
+    pledging = Pledge.objects.filter(member=OuterRef("pk")).exclude(status=PledgeStatus.WITHDRAWN)
+    return branches.annotate(
+        active_members=_count_rows(members, "branch"),
+        exempt_members=_count_rows(members.filter(is_exempt=True), "branch"),
+        pledged_members=_count_rows(members.filter(Exists(pledging)), "branch"),
+        pledges_total=_count_rows(pledges, "owner_branch"),
+        pledges_done=_count_rows(pledges.filter(status__in=DONE_STATUSES), "owner_branch"),
+        pledges_overdue=_count_rows(
+            pledges.filter(status__in=OPEN_STATUSES, due_date__lt=today), "owner_branch"
+        ),
+    )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from branches.permissions import is_branch_secretary, is_upper_staff
 from pledges.enums import ActorRole, PledgeMove, PledgeStatus
 from pledges.models import Pledge, PledgeTransition
+from pledges.services.needs import needs_release
 from pledges.workflow import MOVES, TransitionNotAllowed, refusal_message
 
 ROLE_PREDICATES = {
@@ -66,6 +67,9 @@ def pledge_transition(
             note=reason,
             snapshot=current.letter_snapshot() if spec.name == PledgeMove.SUBMIT else {},
         )
+        if spec.target == PledgeStatus.WITHDRAWN:
+            # A withdrawn pledge answers nobody: its needs go back to be claimed again.
+            needs_release(need_ids=current.needs.values_list("pk", flat=True))
     pledge.status = PledgeStatus(spec.target)
     pledge._status_as_loaded = pledge.status
     return audit

@@ -541,10 +541,10 @@ def test_no_page_offers_to_delete_a_member(org, member, client_as):
 
 
 def test_branch_figures_are_one_query(org, figures_branch, django_assert_num_queries):
-    from branches.views import with_figures
+    from pledges.selectors import branches_with_figures
 
     with django_assert_num_queries(1):
-        branch = with_figures(
+        branch = branches_with_figures(
             Branch.objects.filter(pk=org.branch.pk), today=timezone.localdate()
         ).get()
     assert branch.pledged_members == 2

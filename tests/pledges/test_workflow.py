@@ -278,3 +278,21 @@ def test_conditional_update_reports_the_loser(org):
     rows = Pledge.objects.filter(pk=pledge.pk)
     assert rows._move_status(source=S.DRAFT, target=S.SUBMITTED) == 1
     assert rows._move_status(source=S.DRAFT, target=S.SUBMITTED) == 0
+
+
+@pytest.mark.django_db
+def test_withdrawing_a_pledge_reopens_the_needs_only_it_claimed(org):
+    from pledges.enums import NeedStatus
+
+    only_this = factories.make_need(org.branch, status=NeedStatus.CLAIMED)
+    shared = factories.make_need(org.branch, status=NeedStatus.CLAIMED)
+    pledge = factories.make_pledge(branch=org.branch)
+    other = factories.make_pledge(branch=org.branch)
+    pledge.needs.add(only_this, shared)
+    other.needs.add(shared)
+
+    pledge.withdraw(org.town_staff, reason="村里已另行解决")
+
+    only_this.refresh_from_db()
+    shared.refresh_from_db()
+    assert (only_this.status, shared.status) == (NeedStatus.OPEN, NeedStatus.CLAIMED)
