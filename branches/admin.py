@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Branch, Committee, CommitteeStaff, Member, Pairing
+from branches.models import Branch, Committee, CommitteeStaff, Member, Pairing, RetiredToken
 
 
 class CommitteeStaffInline(admin.TabularInline):
@@ -79,3 +79,19 @@ class CommitteeStaffAdmin(admin.ModelAdmin):
     list_filter = ["committee"]
     search_fields = ["user__username", "committee__name", "title"]
     autocomplete_fields = ["user", "committee"]
+
+
+@admin.register(RetiredToken)
+class RetiredTokenAdmin(admin.ModelAdmin):
+    """Codes once printed and since retired: a record, never edited."""
+
+    list_display = ["token", "member", "branch", "retired_at", "retired_by"]
+    list_select_related = ["member", "branch", "retired_by"]
+    search_fields = ["token", "member__name", "branch__name"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -4,6 +4,7 @@ from django.db import models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.db.models.lookups import Exact
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.enums import BranchKind, CommitteeKind, ExemptionReason, Gender
@@ -102,6 +103,11 @@ class Branch(models.Model):
     public_token = models.CharField(
         _("公示码"), max_length=TOKEN_LENGTH, unique=True, default=new_public_token, editable=False
     )
+    # When anything shown on the branch's public pages last changed: the pages' cache key,
+    # ETag and Last-Modified. Bumped by pledges.signals.
+    public_changed_at = models.DateTimeField(
+        _("公示内容更新时间"), default=timezone.now, editable=False, db_index=True
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -138,6 +144,13 @@ class Member(models.Model):
     exemption_note = models.CharField(_("免于承诺说明"), max_length=200, blank=True)
     is_active = models.BooleanField(
         _("在册"), default=True, help_text=_("转出、去世等不再在册的党员取消勾选，历史记录保留。")
+    )
+    # Consent under the personal-information law: off, the member's code shows only the
+    # branch's board.
+    public_page_enabled = models.BooleanField(
+        _("公开个人承诺页"),
+        default=True,
+        help_text=_("党员撤回同意后取消勾选：扫码只显示支部公示栏。"),
     )
     public_token = models.CharField(
         _("二维码公示码"),
@@ -237,3 +250,38 @@ class CommitteeStaff(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.committee}"
+
+
+class RetiredToken(models.Model):
+    """A printed code that no longer names anyone (member left, code reissued): kept so
+    that scanning it years later still finds a friendly page and the branch's board."""
+
+    token = models.CharField(_("公示码"), max_length=TOKEN_LENGTH, unique=True)
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("党员"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="retired_tokens",
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("党支部"), on_delete=models.CASCADE, related_name="retired_tokens"
+    )
+    retired_at = models.DateTimeField(_("停用时间"), default=timezone.now)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("已停用的公示码")
+        verbose_name_plural = _("已停用的公示码")
+        ordering = ["-retired_at"]
+
+    def __str__(self):
+        return self.token

@@ -14,7 +14,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pledges.enums import PledgeStatus
-from pledges.models import Need, Pledge, PledgeTransition, ProgressPhoto, ProgressRecord, TimeNode
+from pledges.models import (
+    Feedback,
+    Need,
+    Pledge,
+    PledgeAmendment,
+    PledgeTransition,
+    ProgressPhoto,
+    ProgressRecord,
+    TimeNode,
+)
 from pledges.workflow import MOVES, Move, TransitionNotAllowed
 
 
@@ -281,4 +290,46 @@ class PledgeTransitionAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PledgeAmendment)
+class PledgeAmendmentAdmin(admin.ModelAdmin):
+    """Changes made to public pledges: append-only, shown on the public page."""
+
+    list_display = ["created_at", "pledge", "field", "reason", "actor"]
+    list_select_related = ["pledge", "actor"]
+    search_fields = ["pledge__title", "reason", "old_value", "new_value"]
+    readonly_fields = [*list_display, "old_value", "new_value"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "pledge", "rating", "channel", "comment", "comment_status"]
+    list_select_related = ["pledge"]
+    list_filter = ["rating", "channel", "comment_status"]
+    search_fields = ["pledge__title", "comment"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "pledge",
+        "rating",
+        "comment",
+        "channel",
+        "recorded_by",
+        "gathered_at",
+        "day",
+        "moderated_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
         return False

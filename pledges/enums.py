@@ -82,3 +82,21 @@ class Rhythm(models.TextChoices):
     QUARTERLY = "quarterly", _("每季度")
     HALF_YEARLY = "half_yearly", _("每半年")
     YEARLY = "yearly", _("每年")
+
+
+class FeedbackRating(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    FAIRLY_SATISFIED = "fairly_satisfied", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+
+
+class FeedbackChannel(models.TextChoices):
+    ONLINE = "online", _("扫码评议")
+    RECORDED = "recorded", _("代为记录")
+
+
+class CommentStatus(models.TextChoices):
+    NONE = "none", _("无留言")
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已公开")
+    REJECTED = "rejected", _("不公开")

@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Branch, Member
 from pledges.enums import (
     ActorRole,
+    CommentStatus,
+    FeedbackChannel,
+    FeedbackRating,
     NeedCategory,
     NeedSource,
     NeedStatus,
@@ -385,3 +388,113 @@ class PledgeTransition(models.Model):
 
     def delete(self, *args, **kwargs):
         raise StatusChangeRefused("流程记录只能追加，不能删除。")
+
+
+class PledgeAmendment(models.Model):
+    """A change to a public pledge's wording or due date: the old and the new, dated and
+    with the reason, shown on its public page, so a pledge is never quietly rewritten."""
+
+    pledge = models.ForeignKey(
+        Pledge, verbose_name=_("承诺"), on_delete=models.PROTECT, related_name="amendments"
+    )
+    field = models.CharField(_("修改项"), max_length=32)
+    old_value = models.TextField(_("原内容"), blank=True)
+    new_value = models.TextField(_("新内容"), blank=True)
+    reason = models.CharField(_("修改原因"), max_length=200)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="pledge_amendments",
+    )
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("公示后修改记录")
+        verbose_name_plural = _("公示后修改记录")
+        ordering = ["pledge", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.pledge_id} {self.field}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise StatusChangeRefused("修改记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise StatusChangeRefused("修改记录只能追加，不能删除。")
+
+
+class Feedback(models.Model):
+    """服务对象评议: what a villager thinks of a public pledge, online with no account or
+    recorded by the secretary at a home visit or meeting (counted apart)."""
+
+    pledge = models.ForeignKey(
+        Pledge, verbose_name=_("承诺"), on_delete=models.CASCADE, related_name="feedback"
+    )
+    rating = models.CharField(_("评价"), max_length=20, choices=FeedbackRating.choices)
+    comment = models.CharField(_("留言"), max_length=200, blank=True)
+    comment_status = models.CharField(
+        _("留言状态"),
+        max_length=12,
+        choices=CommentStatus.choices,
+        default=CommentStatus.NONE,
+    )
+    channel = models.CharField(
+        _("来源"), max_length=12, choices=FeedbackChannel.choices, default=FeedbackChannel.ONLINE
+    )
+    # For recorded feedback: who recorded it and where it was gathered (入户走访, 群众会…).
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recorded_feedback",
+    )
+    gathered_at = models.CharField(_("收集场合"), max_length=50, blank=True)
+    # Online feedback: a keyed hash of the client address (never the address itself) and
+    # the local day, for the one-per-day limit.
+    address_hash = models.CharField(_("来源标识"), max_length=64, blank=True, editable=False)
+    day = models.DateField(_("日期"), default=timezone.localdate)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("服务对象评议")
+        verbose_name_plural = _("服务对象评议")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["pledge", "channel"], name="feedback_pledge_channel")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pledge", "address_hash", "day"],
+                condition=Q(channel=FeedbackChannel.ONLINE),
+                name="feedback_one_per_address_and_day",
+                violation_error_message=_("今天已经评议过这项承诺了，明天再来吧。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__in=FeedbackRating.values), name="feedback_rating_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel=FeedbackChannel.ONLINE) | Q(recorded_by__isnull=False),
+                name="feedback_recorded_has_recorder",
+            ),
+            models.CheckConstraint(
+                condition=(Q(comment="") & Q(comment_status=CommentStatus.NONE))
+                | (~Q(comment="") & ~Q(comment_status=CommentStatus.NONE)),
+                name="feedback_comment_status",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.pledge_id} {self.get_rating_display()}"

@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.urls import reverse
 
 from branches.enums import BranchKind, ExemptionReason
-from branches.models import Branch, Committee, CommitteeStaff, Member, Pairing
+from branches.models import Branch, Committee, CommitteeStaff, Member, Pairing, RetiredToken
 from tests import factories
 
 MODELS = [Committee, Branch, Member, Pairing, CommitteeStaff]
+# Records written by the product itself, shown read-only.
+RECORD_MODELS = [RetiredToken]
 
 
 def admin_url(model, view, *args):
@@ -24,8 +26,16 @@ def filled(org):
 
 
 def test_every_branches_model_is_registered():
-    assert list(apps.get_app_config("branches").get_models()) == MODELS
-    assert all(admin.site.is_registered(model) for model in MODELS)
+    models = list(apps.get_app_config("branches").get_models())
+    assert set(MODELS + RECORD_MODELS) == set(models)
+    assert all(admin.site.is_registered(model) for model in models)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", RECORD_MODELS, ids=lambda model: model.__name__)
+def test_record_changelist_renders_and_offers_no_add(admin_client, model):
+    assert admin_client.get(admin_url(model, "changelist")).status_code == 200
+    assert admin_client.get(admin_url(model, "add")).status_code == 403
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)

@@ -62,6 +62,11 @@ def test_token_has_fixed_length_and_alphabet():
     assert str(member.pk) != member.public_token
 
 
+def test_token_alphabet_has_32_symbols_without_look_alikes():
+    assert len(set(TOKEN_ALPHABET)) == len(TOKEN_ALPHABET) == 32
+    assert not set(TOKEN_ALPHABET) & set("0O1lI")
+
+
 def test_tokens_do_not_repeat():
     tokens = {new_public_token() for _ in range(20000)}
     assert len(tokens) == 20000

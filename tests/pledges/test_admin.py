@@ -7,12 +7,23 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from pledges.enums import PledgeMove, PledgeStatus
-from pledges.models import Need, Pledge, PledgeTransition, ProgressPhoto, ProgressRecord, TimeNode
+from pledges.models import (
+    Feedback,
+    Need,
+    Pledge,
+    PledgeAmendment,
+    PledgeTransition,
+    ProgressPhoto,
+    ProgressRecord,
+    TimeNode,
+)
 from pledges.workflow import MOVES
 from tests import factories
 
 S = PledgeStatus
 MODELS = [Need, Pledge, TimeNode, ProgressRecord, ProgressPhoto, PledgeTransition]
+# Records written by the product itself, shown read-only.
+RECORD_MODELS = [PledgeAmendment, Feedback]
 PLEDGE_CHANGELIST = "/admin/pledges/pledge/"
 
 
@@ -85,8 +96,16 @@ def filled(org, walked):
 
 
 def test_every_pledges_model_is_registered():
-    assert [model for model in apps.get_app_config("pledges").get_models()] == MODELS
-    assert all(admin.site.is_registered(model) for model in MODELS)
+    models = list(apps.get_app_config("pledges").get_models())
+    assert set(MODELS + RECORD_MODELS) == set(models)
+    assert all(admin.site.is_registered(model) for model in models)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", RECORD_MODELS, ids=lambda model: model.__name__)
+def test_record_changelist_renders_and_offers_no_add(admin_client, model):
+    assert admin_client.get(admin_url(model, "changelist")).status_code == 200
+    assert admin_client.get(admin_url(model, "add")).status_code == 403
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)

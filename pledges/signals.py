@@ -1,0 +1,59 @@
+"""Keep Branch.public_changed_at current: every change to what a branch's public pages
+show bumps it, which changes those pages' cache key, ETag and Last-Modified at once."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from branches.models import Branch, Member
+from pledges.models import (
+    Feedback,
+    Pledge,
+    PledgeAmendment,
+    PledgeTransition,
+    ProgressPhoto,
+    ProgressRecord,
+    TimeNode,
+)
+
+
+def bump_public_pages(*, branch_id: int | None) -> None:
+    if branch_id:
+        Branch.objects.filter(pk=branch_id).update(public_changed_at=timezone.now())
+
+
+def _branch_of(instance) -> int | None:
+    if isinstance(instance, Member):
+        return instance.branch_id
+    if isinstance(instance, Pledge):
+        return instance.owner_branch_id
+    if isinstance(instance, ProgressPhoto):
+        return (
+            ProgressRecord.objects.filter(pk=instance.record_id)
+            .values_list("pledge__owner_branch_id", flat=True)
+            .first()
+        )
+    # TimeNode, ProgressRecord, PledgeTransition, PledgeAmendment, Feedback: via the pledge.
+    return (
+        Pledge.objects.filter(pk=instance.pledge_id)
+        .values_list("owner_branch_id", flat=True)
+        .first()
+    )
+
+
+@receiver(post_save, sender=Member)
+@receiver(post_delete, sender=Member)
+@receiver(post_save, sender=Pledge)
+@receiver(post_delete, sender=Pledge)
+@receiver(post_save, sender=PledgeTransition)
+@receiver(post_save, sender=PledgeAmendment)
+@receiver(post_save, sender=TimeNode)
+@receiver(post_delete, sender=TimeNode)
+@receiver(post_save, sender=ProgressRecord)
+@receiver(post_delete, sender=ProgressRecord)
+@receiver(post_save, sender=ProgressPhoto)
+@receiver(post_delete, sender=ProgressPhoto)
+@receiver(post_save, sender=Feedback)
+@receiver(post_delete, sender=Feedback)
+def public_content_changed(sender, instance, **kwargs):
+    bump_public_pages(branch_id=_branch_of(instance))
