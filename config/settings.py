@@ -139,6 +139,15 @@ STORAGES = {
 }
 
 # ---------------------------------------------------------------------------
+# Public side
+# ---------------------------------------------------------------------------
+# The address printed in QR codes: codes on walls must keep working for years, so this is
+# the site's lasting public address (e.g. https://dangjian.example.gov.cn), not a server name.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Seconds phones and proxies may reuse a public page before asking again (with its ETag).
+PUBLIC_PAGE_MAX_AGE = env.int("PUBLIC_PAGE_MAX_AGE", default=60)
+
+# ---------------------------------------------------------------------------
 # Security (production behind a TLS-terminating proxy)
 # ---------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

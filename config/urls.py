@@ -3,7 +3,6 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from config import views
 from pledges.views.home import home
@@ -12,7 +11,6 @@ admin.site.site_header = admin.site.site_title = "双承诺管理后台"
 admin.site.index_title = "党员支部双承诺"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="home", permanent=False)),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -27,6 +25,7 @@ urlpatterns = [
     path("work/", include("branches.urls")),
     path("work/", include("reviews.urls")),
     path("admin/", admin.site.urls),
+    path("", include("pledges.urls_public")),
 ]
 
 if settings.DEBUG:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pledges.views import drafting, needs, practice
+from pledges.views import codes, drafting, feedback, needs, practice
 
 app_name = "pledges"
 
@@ -31,4 +31,20 @@ urlpatterns = [
         practice.time_node_done,
         name="time_node_done",
     ),
+    # 示诺 on the wall: printed QR codes, reissue, consent
+    path("branches/<int:branch_id>/codes/wall/", codes.wall_sheet, name="wall_sheet"),
+    path("branches/<int:branch_id>/codes/poster/", codes.poster, name="poster"),
+    path("members/<int:member_id>/reissue/", codes.member_reissue, name="member_reissue"),
+    path(
+        "members/<int:member_id>/public-page/",
+        codes.member_public_page,
+        name="member_public_page",
+    ),
+    # 服务对象评议 and changes after publication
+    path("pledges/<int:pledge_id>/feedback/", feedback.pledge_feedback, name="pledge_feedback"),
+    path(
+        "feedback/<int:feedback_id>/moderate/", feedback.feedback_moderate, name="feedback_moderate"
+    ),
+    path("branches/<int:branch_id>/feedback/", feedback.branch_feedback, name="branch_feedback"),
+    path("pledges/<int:pledge_id>/amend/", feedback.pledge_amend, name="pledge_amend"),
 ]

@@ -30,13 +30,6 @@ def test_home_sends_anonymous_visitors_to_sign_in(client):
 
 
 @pytest.mark.django_db
-def test_root_leads_to_the_workspace(client):
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response.url == reverse("home")
-
-
-@pytest.mark.django_db
 def test_sign_in_page_is_chinese_and_signs_in(client, org):
     page = client.get(reverse("login"))
     assert "登录" in page.text
