@@ -4,14 +4,18 @@ inactive and keeps their pledges and reports."""
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from branches.enums import ExemptionReason
-from branches.models import Branch, Member
+from branches.models import Branch, Member, RetiredToken
 from branches.permissions import can_manage_branch
+from branches.tokens import new_public_token
 
 MEMBER_DATA_FIELDS = ("name", "gender", "birth_year", "joined_on", "phone")
+# Attempts at a fresh token before giving up: with 2**50 tokens a single clash is already
+# a one-in-billions event, so a second attempt is never expected to be needed.
+TOKEN_ATTEMPTS = 5
 
 
 def _require_manager(actor, branch: Branch) -> None:
@@ -103,4 +107,51 @@ def member_reactivate(*, member: Member, actor) -> Member:
         raise ValidationError(_("该党员已在册。"))
     locked.is_active = True
     locked.save(update_fields=["is_active", "updated_at"])
+    return locked
+
+
+def _token_in_use(token: str) -> bool:
+    """Whether a token names a member or a branch, or was ever printed and retired."""
+    return (
+        Member.objects.filter(public_token=token).exists()
+        or Branch.objects.filter(public_token=token).exists()
+        or RetiredToken.objects.filter(token=token).exists()
+    )
+
+
+@transaction.atomic
+def member_token_reissue(*, member: Member, actor) -> Member:
+    """Give the member a new QR code: the old token is retired (its printed code then
+    opens the "no longer in use" page with a link to the branch's board) and a fresh
+    token, unused by any member, branch or retired code, takes its place."""
+    _require_manager(actor, member.branch)
+    locked = _locked(member)
+    RetiredToken.objects.create(
+        token=locked.public_token, member=locked, branch=locked.branch, retired_by=actor
+    )
+    for _attempt in range(TOKEN_ATTEMPTS):
+        token = new_public_token()
+        if _token_in_use(token):
+            continue
+        locked.public_token = token
+        try:
+            # A savepoint: a clash with a token saved meanwhile leaves the rest intact.
+            with transaction.atomic():
+                locked.save(update_fields=["public_token", "updated_at"])
+        except IntegrityError:
+            continue
+        return locked
+    raise RuntimeError(f"no unused public token after {TOKEN_ATTEMPTS} attempts")
+
+
+@transaction.atomic
+def member_set_public_page(*, member: Member, actor, enabled: bool) -> Member:
+    """Switch the member's public page on (consent given) or off (consent withdrawn:
+    the member's code then shows only the branch's board)."""
+    _require_manager(actor, member.branch)
+    locked = _locked(member)
+    if locked.public_page_enabled == enabled:
+        return locked
+    locked.public_page_enabled = enabled
+    locked.save(update_fields=["public_page_enabled", "updated_at"])
     return locked

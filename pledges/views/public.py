@@ -1,17 +1,144 @@
-"""TO BE WRITTEN: placeholder functions so the URL configuration imports."""
+"""The public pages: no account, nothing per visitor, cached and conditional.
+
+Pages are rendered without the request (no session, user, CSRF token or messages), so
+one cached copy serves everyone; see pledges.public for what they may show.
+
+A retired code (member left the roll, code reissued) answers 200 with a page saying the
+code is no longer in use and linking to the branch's board: the printed code still leads
+somewhere useful, and phones and in-app browsers show a 200 page as it is.
+
+Failed code lookups are counted per REMOTE_ADDR (MISS_LIMIT per MISS_WINDOW_SECONDS, then
+429). Behind a proxy REMOTE_ADDR must be the client's address: that is the proxy's and
+the WSGI server's configuration (e.g. nginx real_ip with set_real_ip_from), not read
+here from X-Forwarded-For, which any client can forge.
+"""
+
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from branches.tokens import normalise_token
+from pledges import public
+from pledges.public import TokenTarget
 
 
-def district_site(request, **kwargs):
-    raise NotImplementedError
+def _page(template: str, context: dict, *, status: int = 200) -> HttpResponse:
+    """A public page that is not cached (not found, too many requests)."""
+    return HttpResponse(render_to_string(template, context), status=status)
 
 
-def search(request, **kwargs):
-    raise NotImplementedError
+def _not_found() -> HttpResponse:
+    return _page("pledges/public/not_found.html", {}, status=404)
 
 
-def by_token(request, **kwargs):
-    raise NotImplementedError
+def _too_many() -> HttpResponse:
+    response = _page(
+        "pledges/public/too_many.html",
+        {"minutes": public.MISS_WINDOW_SECONDS // 60},
+        status=429,
+    )
+    response["Retry-After"] = str(public.MISS_WINDOW_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
-def pledge_page(request, **kwargs):
-    raise NotImplementedError
+def _positive_int(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) < 10 and int(text) > 0 else None
+
+
+@require_safe
+def by_token(request, token):
+    """A printed code: the member's page, the branch's board, or a retired code's page."""
+    token = normalise_token(token)
+    if not public.token_is_well_formed(token):
+        return _not_found()
+    address = request.META.get("REMOTE_ADDR", "")
+    if public.lookups_blocked(address=address):
+        return _too_many()
+    target = public.resolve_token(token)
+    if target is None:
+        public.lookup_missed(address=address)
+        return _not_found()
+    member = target.member
+    if target.kind == TokenTarget.MEMBER and member.public_page_enabled:
+        return public.public_page_response(
+            request,
+            key=f"member:{member.pk}",
+            changed_at=target.changed_at,
+            render=lambda: render_to_string(
+                "pledges/public/member.html", {"page": public.member_public_page(member=member)}
+            ),
+        )
+    if target.kind == TokenTarget.RETIRED:
+        branch = target.branch
+        return public.public_page_response(
+            request,
+            key=f"retired:{branch.pk}",
+            changed_at=target.changed_at,
+            render=lambda: render_to_string("pledges/public/retired.html", {"branch": branch}),
+        )
+    # A branch's code, or a member's whose public page is off: the board.
+    notice = target.kind == TokenTarget.MEMBER
+    year = timezone.localdate().year
+    return public.public_page_response(
+        request,
+        key=f"board:{target.branch.pk}:{year}:{int(notice)}",
+        changed_at=target.changed_at,
+        render=lambda: render_to_string(
+            "pledges/public/board.html",
+            {"board": public.branch_board(branch_id=target.branch.pk), "notice": notice},
+        ),
+    )
+
+
+@require_safe
+def pledge_page(request, pledge_id):
+    """One public pledge, in full."""
+    pledge = public.public_pledge(pledge_id=pledge_id)
+    if pledge is None:
+        return _not_found()
+    return public.public_page_response(
+        request,
+        key=f"pledge:{pledge.pk}",
+        changed_at=pledge.changed_at,
+        render=lambda: render_to_string(
+            "pledges/public/pledge.html", {"pledge": public.pledge_public_page(pledge=pledge)}
+        ),
+    )
+
+
+@require_safe
+def district_site(request):
+    """The district's totals and committees (`?c=<committee id>`: one committee's)."""
+    committee = None
+    if "c" in request.GET:
+        committee_id = _positive_int(request.GET["c"])
+        committee = public.committee_by_id(committee_id) if committee_id else None
+        if committee is None:
+            return _not_found()
+    page = _positive_int(request.GET.get("page")) or 1
+    return public.public_page_response(
+        request,
+        key=f"district:{committee.pk if committee else 'top'}:{page}",
+        changed_at=public.site_changed_at(committee=committee),
+        render=lambda: render_to_string(
+            "pledges/public/district.html",
+            {"site": public.district_page(committee=committee, page=page)},
+        ),
+    )
+
+
+@require_safe
+def search(request):
+    """Branches and members by name (`?q=`)."""
+    query = request.GET.get("q", "")[: public.SEARCH_QUERY_MAX_LENGTH]
+    query = " ".join(query.split())
+    return public.public_page_response(
+        request,
+        key=f"search:{query}",
+        changed_at=public.site_changed_at(),
+        render=lambda: render_to_string(
+            "pledges/public/search.html", {"results": public.public_search(query=query)}
+        ),
+    )

@@ -1,0 +1,97 @@
+"""Reads and caching for the public pages, which anyone may open with no account: a
+member's page, a branch's notice board (公示栏), one pledge, the district site and search.
+
+Every selector here runs a fixed number of queries whatever the number of pledges,
+records or branches, and returns only what a villager may see: names, branches and
+public pledges (PUBLIC_STATUSES) with their time nodes, progress, photos and dated
+history. Never a phone, a birth year, an exemption's reason, a pledge before it was
+published or after it was withdrawn, a return or withdrawal note, a staff name (the
+branch secretary's name alone is shown, on the board), a moderation state, or anything
+of a member whose public page is switched off.
+
+Rendered pages are cached under keys that hold the `Branch.public_changed_at` stamp of
+what they show (pledges.signals bumps it on every change), so a change drops the cached
+page at once; the same stamp gives the ETag and Last-Modified.
+
+Modules: `pages` (codes, a member's page, one pledge, a branch's board), `site` (the
+district site and search), `figures` (completion figures and the progress bar rule),
+`caching` (the shared page cache, conditional requests, the rate limit on failed code
+lookups). The names the views use are gathered here.
+"""
+
+from pledges.public.caching import (
+    MISS_LIMIT,
+    MISS_WINDOW_SECONDS,
+    PAGE_CACHE_SECONDS,
+    lookup_missed,
+    lookups_blocked,
+    page_code_version,
+    page_period,
+    public_page_response,
+)
+from pledges.public.figures import Figures, bar_step, progress_percent, share
+from pledges.public.pages import (
+    LATEST_COMMENTS,
+    LATEST_RECORDS,
+    BoardPage,
+    MemberPage,
+    TokenTarget,
+    branch_board,
+    member_public_page,
+    pledge_public_page,
+    public_pledge,
+    public_pledges_in_full,
+    resolve_token,
+    token_is_well_formed,
+)
+from pledges.public.site import (
+    BRANCHES_PER_PAGE,
+    INLINE_BRANCHES_LIMIT,
+    SEARCH_LIMIT,
+    SEARCH_MIN_LENGTH,
+    SEARCH_QUERY_MAX_LENGTH,
+    DistrictPage,
+    SearchResults,
+    committee_by_id,
+    district_page,
+    public_search,
+    site_changed_at,
+)
+
+__all__ = [
+    "BRANCHES_PER_PAGE",
+    "INLINE_BRANCHES_LIMIT",
+    "LATEST_COMMENTS",
+    "LATEST_RECORDS",
+    "MISS_LIMIT",
+    "MISS_WINDOW_SECONDS",
+    "PAGE_CACHE_SECONDS",
+    "SEARCH_LIMIT",
+    "SEARCH_MIN_LENGTH",
+    "SEARCH_QUERY_MAX_LENGTH",
+    "BoardPage",
+    "DistrictPage",
+    "Figures",
+    "MemberPage",
+    "SearchResults",
+    "TokenTarget",
+    "bar_step",
+    "branch_board",
+    "committee_by_id",
+    "district_page",
+    "lookup_missed",
+    "lookups_blocked",
+    "member_public_page",
+    "page_code_version",
+    "page_period",
+    "pledge_public_page",
+    "progress_percent",
+    "public_page_response",
+    "public_pledge",
+    "public_pledges_in_full",
+    "public_search",
+    "resolve_token",
+    "share",
+    "site_changed_at",
+    "token_is_well_formed",
+]

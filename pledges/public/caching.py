@@ -1,0 +1,101 @@
+"""Caching of the public pages: shared by everyone, conditional, dropped with the stamp
+of what they show; and the rate limit on failed code lookups."""
+
+import datetime
+import functools
+import hashlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, quote_etag
+
+# Failed code lookups allowed per client address and window; then 429 until it ends.
+MISS_LIMIT = 30
+MISS_WINDOW_SECONDS = 10 * 60
+# Rendered pages and their ETags are also renewed once per this many seconds: what the
+# stamp does not follow (a renamed branch or committee, a new pairing, another secretary)
+# shows within it. Pages of an old stamp are never read again and expire with it.
+PAGE_CACHE_SECONDS = 15 * 60
+
+
+def _misses_key(address: str) -> str:
+    return "public-misses:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def lookups_blocked(*, address: str) -> bool:
+    """Whether this client address used up its failed lookups for the current window."""
+    return (cache.get(_misses_key(address)) or 0) >= MISS_LIMIT
+
+
+def lookup_missed(*, address: str) -> None:
+    """Count one failed lookup. The window starts at the first miss and is not extended."""
+    key = _misses_key(address)
+    if not cache.add(key, 1, MISS_WINDOW_SECONDS):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, MISS_WINDOW_SECONDS)
+
+
+@functools.cache
+def page_code_version() -> str:
+    """A digest of what shapes a rendered page besides the data (this package, the public
+    templates and stylesheet), in the cache key and ETag: after a deploy that changes
+    them, no page rendered by the old code is served, even from a shared cache."""
+    base = Path(settings.BASE_DIR)
+    files = sorted(Path(__file__).parent.glob("*.py"))
+    files += sorted((base / "templates" / "pledges" / "public").glob("*.html"))
+    files += [base / "static" / "css" / "public.css"]
+    digest = hashlib.sha256()
+    for path in files:
+        if path.exists():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def page_period() -> int:
+    """The number of the current PAGE_CACHE_SECONDS period, part of every page's key."""
+    return int(time.time() // PAGE_CACHE_SECONDS)
+
+
+def public_page_response(
+    request: HttpRequest,
+    *,
+    key: str,
+    changed_at: datetime.datetime,
+    render: Callable[[], str],
+) -> HttpResponse:
+    """A public page, shareable by every visitor and proxy.
+
+    `key` names the page (kind, ids, page number); `changed_at` is the stamp of all it
+    shows. Sends Cache-Control: public with PUBLIC_PAGE_MAX_AGE, an ETag and
+    Last-Modified from the stamp, answers 304 to a matching If-None-Match (or, without
+    one, If-Modified-Since), and else serves the page from the cache, calling `render`
+    only when this stamp's page is not there yet (or is older than PAGE_CACHE_SECONDS).
+    """
+    identity = f"{page_code_version()}|{page_period()}|{key}|{changed_at.isoformat()}"
+    digest = hashlib.sha256(identity.encode()).hexdigest()
+    response = HttpResponse()
+    response["ETag"] = quote_etag(digest[:24])
+    response["Last-Modified"] = http_date(changed_at.timestamp())
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
+    answer = get_conditional_response(
+        request,
+        etag=response["ETag"],
+        last_modified=int(changed_at.timestamp()),
+        response=response,
+    )
+    if answer is not response:
+        return answer
+    cache_key = f"public-page:{digest}"
+    body = cache.get(cache_key)
+    if body is None:
+        body = render()
+        cache.set(cache_key, body, PAGE_CACHE_SECONDS)
+    response.content = body
+    return response

@@ -1,0 +1,365 @@
+"""The pages of one member, one pledge and one branch (its notice board, 公示栏), and
+the printed codes that lead to them."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    BooleanField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Branch, Member, Pairing
+from branches.tokens import TOKEN_ALPHABET, TOKEN_LENGTH
+from pledges.enums import CommentStatus, PledgeMove
+from pledges.models import (
+    Feedback,
+    Pledge,
+    PledgeAmendment,
+    PledgeTransition,
+    ProgressRecord,
+    TimeNode,
+)
+from pledges.public.figures import (
+    Figures,
+    bar_step,
+    branches_with_public_figures,
+    count_rows,
+    progress_percent,
+)
+from pledges.selectors import RESUBMISSION_FIELDS
+from pledges.workflow import DONE_STATUSES
+
+# Progress records shown per pledge, newest first; the page says how many there are in all.
+LATEST_RECORDS = 5
+# Approved villagers' comments made available per pledge (pledge.public_comments).
+LATEST_COMMENTS = 5
+
+# The moves of a public pledge's history, as villagers read them: no pre-publication
+# move (submit, return, approve) and no actor, only the date.
+HISTORY_MOVES = {
+    PledgeMove.PUBLISH: _("公示承诺"),
+    PledgeMove.START: _("开始践诺"),
+    PledgeMove.COMPLETE: _("完成承诺"),
+    PledgeMove.VERIFY: _("上级党组织销号"),
+    PledgeMove.EVALUATE: _("年终评议"),
+}
+
+
+# ---------------------------------------------------------------------------
+# Codes
+# ---------------------------------------------------------------------------
+
+
+def token_is_well_formed(token: str) -> bool:
+    """Whether the (normalised) text could be a code at all: checked before any query."""
+    return len(token) == TOKEN_LENGTH and all(symbol in TOKEN_ALPHABET for symbol in token)
+
+
+@dataclass(frozen=True)
+class TokenTarget:
+    """What a printed code names now: a member, a branch, or a retired code's branch."""
+
+    kind: str  # "member", "branch" or "retired"
+    branch: Branch
+    member: Member | None
+    changed_at: datetime.datetime
+
+    MEMBER = "member"
+    BRANCH = "branch"
+    RETIRED = "retired"
+
+
+def resolve_token(token: str) -> TokenTarget | None:
+    """The live member, live branch or retired code with this token; None if unknown.
+
+    One query for a member's code (the codes on the wall), two for any other. The
+    target's `changed_at` is the stamp of everything its page shows.
+    """
+    # A member who moved keeps pledges owned by the old branch: their stamp counts too.
+    owners_stamp = (
+        Pledge.objects.filter(member=OuterRef("pk"))
+        .order_by("-owner_branch__public_changed_at")
+        .values("owner_branch__public_changed_at")[:1]
+    )
+    member = (
+        Member.objects.filter(public_token=token)
+        .select_related("branch__committee")
+        .annotate(owners_changed_at=Subquery(owners_stamp))
+        .first()
+    )
+    if member is not None:
+        stamps = [member.branch.public_changed_at]
+        if member.owners_changed_at and member.public_page_enabled:
+            stamps.append(member.owners_changed_at)
+        return TokenTarget(TokenTarget.MEMBER, member.branch, member, max(stamps))
+    live = (
+        Branch.objects.filter(public_token=token)
+        .annotate(retired=Value(False, output_field=BooleanField()))
+        .order_by()
+    )
+    retired = (
+        Branch.objects.filter(retired_tokens__token=token)
+        .annotate(retired=Value(True, output_field=BooleanField()))
+        .order_by()
+    )
+    branch = next(iter(live.union(retired).order_by("retired")[:1]), None)
+    if branch is None:
+        return None
+    kind = TokenTarget.RETIRED if branch.retired else TokenTarget.BRANCH
+    return TokenTarget(kind, branch, None, branch.public_changed_at)
+
+
+# ---------------------------------------------------------------------------
+# Pledges as the public sees them
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One dated line of a pledge's public history: a move, or a change to its text."""
+
+    at: datetime.datetime
+    label: str
+    field_label: str = ""
+    old_value: str = ""
+    new_value: str = ""
+    reason: str = ""
+
+    @property
+    def is_amendment(self) -> bool:
+        return bool(self.field_label)
+
+
+def _with_node_counts(pledges: QuerySet[Pledge]) -> QuerySet[Pledge]:
+    nodes = TimeNode.objects.filter(pledge=OuterRef("pk"))
+    return pledges.annotate(
+        nodes_total=count_rows(nodes, "pledge"),
+        nodes_done=count_rows(nodes.filter(done_on__isnull=False), "pledge"),
+    )
+
+
+def _set_percent(pledge: Pledge) -> Pledge:
+    pledge.percent = progress_percent(
+        pledge.status, nodes_done=pledge.nodes_done, nodes_total=pledge.nodes_total
+    )
+    pledge.bar = bar_step(pledge.percent)
+    pledge.is_done = pledge.status in DONE_STATUSES
+    return pledge
+
+
+def public_pledges_in_full(pledges: QuerySet[Pledge]) -> list[Pledge]:
+    """The public ones of these pledges with all a public page shows of each, in seven
+    queries whatever their number:
+
+    time nodes (`public_nodes`), the newest LATEST_RECORDS progress records with their
+    photos (`latest_records`, `records_total`), the dated history of moves after
+    publication and of amendments (`history`, oldest first), the date of the last update
+    (`last_update`), the progress bar (`percent`, `bar`), and the newest approved
+    comments of villagers (`public_comments`) for the feedback include.
+    """
+    records = ProgressRecord.objects.filter(pledge=OuterRef("pk"))
+    pledges = list(
+        _with_node_counts(pledges.public())
+        .annotate(records_total=count_rows(records, "pledge"))
+        .select_related("member", "branch", "owner_branch")
+        .order_by("-year", "due_date", "pk")
+    )
+    if not pledges:
+        return []
+    prefetch_related_objects(
+        pledges,
+        Prefetch(
+            "time_nodes",
+            queryset=TimeNode.objects.order_by("due_on", "pk"),
+            to_attr="public_nodes",
+        ),
+        Prefetch(
+            "progress_records",
+            queryset=ProgressRecord.objects.order_by("-happened_on", "-pk")[:LATEST_RECORDS],
+            to_attr="latest_records",
+        ),
+        "latest_records__photos",
+        Prefetch(
+            "feedback",
+            queryset=Feedback.objects.filter(comment_status=CommentStatus.APPROVED).order_by(
+                "-created_at", "-pk"
+            )[:LATEST_COMMENTS],
+            to_attr="public_comments",
+        ),
+    )
+    ids = [pledge.pk for pledge in pledges]
+    history: dict[int, list[HistoryEvent]] = defaultdict(list)
+    moves = PledgeTransition.objects.filter(pledge_id__in=ids, move__in=list(HISTORY_MOVES))
+    for pledge_id, move, at in moves.values_list("pledge_id", "move", "created_at"):
+        history[pledge_id].append(HistoryEvent(at=at, label=str(HISTORY_MOVES[move])))
+    amendments = PledgeAmendment.objects.filter(pledge_id__in=ids).values_list(
+        "pledge_id", "field", "old_value", "new_value", "reason", "created_at"
+    )
+    for pledge_id, name, old, new, reason, at in amendments:
+        history[pledge_id].append(
+            HistoryEvent(
+                at=at,
+                label=str(_("公示后修改")),
+                field_label=str(RESUBMISSION_FIELDS.get(name, name)),
+                old_value=old,
+                new_value=new,
+                reason=reason,
+            )
+        )
+    for pledge in pledges:
+        _set_percent(pledge)
+        pledge.history = sorted(history[pledge.pk], key=lambda event: event.at)
+        moments = [event.at for event in pledge.history]
+        moments += [record.created_at for record in pledge.latest_records]
+        days = [timezone.localdate(moment) for moment in moments]
+        days += [node.done_on for node in pledge.public_nodes if node.done_on]
+        pledge.last_update = max(days, default=None)
+    return pledges
+
+
+def _last_update(pledges: list[Pledge]) -> datetime.date | None:
+    days = [pledge.last_update for pledge in pledges if pledge.last_update]
+    return max(days) if days else None
+
+
+@dataclass
+class MemberPage:
+    member: Member
+    branch: Branch
+    pledges: list[Pledge]
+    last_update: datetime.date | None
+
+
+def member_public_page(*, member: Member) -> MemberPage:
+    """A member's page, in seven queries (their public page must be enabled: the caller
+    checks). The member comes with their branch and its committee (resolve_token)."""
+    pledges = public_pledges_in_full(Pledge.objects.filter(member=member))
+    return MemberPage(
+        member=member, branch=member.branch, pledges=pledges, last_update=_last_update(pledges)
+    )
+
+
+def public_pledge(*, pledge_id: int) -> Pledge | None:
+    """The pledge if the public may see it, with its owner, in one query; else None.
+
+    A member's pledge is public only while the member's public page is enabled; an
+    inactive member's pledges stay public (the page says the member left the roll).
+    """
+    pledge = (
+        Pledge.objects.public()
+        .filter(pk=pledge_id)
+        .select_related("owner_branch", "member__branch")
+        .first()
+    )
+    if pledge is None or (pledge.member_id and not pledge.member.public_page_enabled):
+        return None
+    stamps = [pledge.owner_branch.public_changed_at]
+    if pledge.member_id:
+        stamps.append(pledge.member.branch.public_changed_at)
+    pledge.changed_at = max(stamps)
+    return pledge
+
+
+def pledge_public_page(*, pledge: Pledge) -> Pledge:
+    """The pledge with all its public details (seven queries); 404 should it have been
+    withdrawn since public_pledge found it."""
+    found = public_pledges_in_full(Pledge.objects.filter(pk=pledge.pk))
+    if not found:
+        raise Http404
+    return found[0]
+
+
+# ---------------------------------------------------------------------------
+# The branch's notice board (公示栏)
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class BoardMember:
+    """One member on the board: their public pledges and page only while it is enabled."""
+
+    member: Member
+    pledges: list[Pledge] = field(default_factory=list)
+
+    @property
+    def is_shown(self) -> bool:
+        return self.member.public_page_enabled
+
+
+@dataclass
+class BoardPage:
+    branch: Branch
+    figures: Figures
+    secretary_name: str
+    branch_pledges: list[Pledge]
+    members: list[BoardMember]
+    pairings: list[Pairing]
+    year: int
+
+
+def secretary_name(branch: Branch) -> str:
+    """The secretary's name, surname first; empty when the account has no name (the
+    login name is never shown)."""
+    user = branch.secretary
+    if user is None:
+        return ""
+    return f"{user.last_name}{user.first_name}".strip()
+
+
+def branch_board(*, branch_id: int, today: datetime.date | None = None) -> BoardPage:
+    """The board of a branch in four queries: the branch with its figures, committee and
+    secretary; its public pledges; its active members; the pairings of the year.
+
+    Members whose page is off are listed by name alone; members who left the roll (or
+    the branch) still show the public pledges the branch owns, marked as such.
+    """
+    today = today or timezone.localdate()
+    branch = branches_with_public_figures(
+        Branch.objects.select_related("committee", "secretary")
+    ).get(pk=branch_id)
+    pledges = [
+        _set_percent(pledge)
+        for pledge in _with_node_counts(Pledge.objects.public().filter(owner_branch=branch))
+        .select_related("member")
+        .order_by("-year", "due_date", "pk")
+    ]
+    roll = [
+        BoardMember(member)
+        for member in Member.objects.filter(branch=branch, is_active=True).order_by("name", "pk")
+    ]
+    rows = {row.member.pk: row for row in roll}
+    former: dict[int, BoardMember] = {}
+    for pledge in pledges:
+        if pledge.member_id is None:
+            continue
+        row = rows.get(pledge.member_id) or former.setdefault(
+            pledge.member_id, BoardMember(pledge.member)
+        )
+        if row.is_shown:
+            row.pledges.append(pledge)
+    pairings = list(
+        Pairing.objects.filter(Q(office_branch=branch) | Q(village_branch=branch), year=today.year)
+        .select_related("office_branch", "village_branch")
+        .order_by("office_branch__name", "village_branch__name")
+    )
+    return BoardPage(
+        branch=branch,
+        figures=Figures.of_branch(branch),
+        secretary_name=secretary_name(branch),
+        branch_pledges=[pledge for pledge in pledges if pledge.member_id is None],
+        # Former members, after the roll, only with the public pledges the branch owns.
+        members=roll + [row for row in former.values() if row.pledges],
+        pairings=pairings,
+        year=today.year,
+    )
