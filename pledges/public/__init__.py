@@ -23,11 +23,13 @@ from pledges.public.caching import (
     MISS_LIMIT,
     MISS_WINDOW_SECONDS,
     PAGE_CACHE_SECONDS,
+    cached_token_response,
     lookup_missed,
     lookups_blocked,
     page_code_version,
     page_period,
     public_page_response,
+    remember_token_route,
 )
 from pledges.public.figures import Figures, bar_step, progress_percent, share
 from pledges.public.pages import (
@@ -37,6 +39,7 @@ from pledges.public.pages import (
     MemberPage,
     TokenTarget,
     branch_board,
+    member_owner_branch_ids,
     member_public_page,
     pledge_public_page,
     public_pledge,
@@ -75,6 +78,8 @@ __all__ = [
     "MemberPage",
     "SearchResults",
     "TokenTarget",
+    "cached_token_response",
+    "remember_token_route",
     "bar_step",
     "branch_board",
     "committee_by_id",
@@ -90,6 +95,7 @@ __all__ = [
     "public_pledge",
     "public_pledges_in_full",
     "public_search",
+    "member_owner_branch_ids",
     "resolve_token",
     "share",
     "site_changed_at",

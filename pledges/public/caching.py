@@ -10,8 +10,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, quote_etag
 
 # Failed code lookups allowed per client address and window; then 429 until it ends.
@@ -68,8 +71,8 @@ def public_page_response(
     *,
     key: str,
     changed_at: datetime.datetime,
-    render: Callable[[], str],
-) -> HttpResponse:
+    render: Callable[[], str] | None,
+) -> HttpResponse | None:
     """A public page, shareable by every visitor and proxy.
 
     `key` names the page (kind, ids, page number); `changed_at` is the stamp of all it
@@ -77,6 +80,7 @@ def public_page_response(
     Last-Modified from the stamp, answers 304 to a matching If-None-Match (or, without
     one, If-Modified-Since), and else serves the page from the cache, calling `render`
     only when this stamp's page is not there yet (or is older than PAGE_CACHE_SECONDS).
+    With `render=None` it only serves what is cached, and answers None otherwise.
     """
     identity = f"{page_code_version()}|{page_period()}|{key}|{changed_at.isoformat()}"
     digest = hashlib.sha256(identity.encode()).hexdigest()
@@ -95,7 +99,65 @@ def public_page_response(
     cache_key = f"public-page:{digest}"
     body = cache.get(cache_key)
     if body is None:
+        if render is None:
+            return None
         body = render()
         cache.set(cache_key, body, PAGE_CACHE_SECONDS)
     response.content = body
     return response
+
+
+# ---------------------------------------------------------------------------
+# The fast path of a printed code
+# ---------------------------------------------------------------------------
+# A scanned code whose page is cached costs one small query: the stamps of the branches
+# its page shows. Where a code leads (its page key and those branches) is remembered
+# here; any change that could send it elsewhere (consent, reissue, a member leaving)
+# saves the member and so bumps the stamp, which misses the page and takes the full path.
+TOKEN_ROUTE_SECONDS = 10 * 60
+
+
+def _route_key(token: str) -> str:
+    return f"public-token-route:{token}"
+
+
+def remember_token_route(*, token: str, key: str, branch_ids: list[int]) -> None:
+    cache.set(_route_key(token), (key, tuple(sorted(set(branch_ids)))), TOKEN_ROUTE_SECONDS)
+
+
+def branches_stamp(branch_ids) -> datetime.datetime | None:
+    """The newest public change stamp among these branches: one query, written in SQL
+    because it runs on every scan of a cached code and the ORM's compiling of it costs
+    more than the query."""
+    from branches.models import Branch
+
+    ids = [int(pk) for pk in branch_ids]
+    if not ids:
+        return None
+    table = connection.ops.quote_name(Branch._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT public_changed_at FROM {table} WHERE id IN ({placeholders})", ids)
+        stamps = [_as_aware(value) for (value,) in cursor.fetchall()]
+    return max(stamps, default=None)
+
+
+def _as_aware(value) -> datetime.datetime:
+    # PostgreSQL gives an aware datetime; SQLite gives the stored UTC text.
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+def cached_token_response(request: HttpRequest, *, token: str) -> HttpResponse | None:
+    """The cached page (or a 304) of a code seen before; None when it must be built."""
+    route = cache.get(_route_key(token))
+    if route is None:
+        return None
+    key, branch_ids = route
+    changed_at = branches_stamp(branch_ids)
+    if changed_at is None:
+        return None
+    return public_page_response(request, key=key, changed_at=changed_at, render=None)

@@ -120,6 +120,17 @@ def resolve_token(token: str) -> TokenTarget | None:
     return TokenTarget(kind, branch, None, branch.public_changed_at)
 
 
+def member_owner_branch_ids(*, member: Member) -> list[int]:
+    """The branches owning the member's pledges (their own, and any they pledged in
+    before moving): the stamps of these are the stamp of the member's page."""
+    return list(
+        Pledge.objects.filter(member=member)
+        .order_by()
+        .values_list("owner_branch_id", flat=True)
+        .distinct()
+    )
+
+
 # ---------------------------------------------------------------------------
 # Pledges as the public sees them
 # ---------------------------------------------------------------------------

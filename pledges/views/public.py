@@ -56,39 +56,39 @@ def by_token(request, token):
     address = request.META.get("REMOTE_ADDR", "")
     if public.lookups_blocked(address=address):
         return _too_many()
+    cached = public.cached_token_response(request, token=token)
+    if cached is not None:
+        return cached
     target = public.resolve_token(token)
     if target is None:
         public.lookup_missed(address=address)
         return _not_found()
     member = target.member
     if target.kind == TokenTarget.MEMBER and member.public_page_enabled:
-        return public.public_page_response(
-            request,
-            key=f"member:{member.pk}",
-            changed_at=target.changed_at,
-            render=lambda: render_to_string(
-                "pledges/public/member.html", {"page": public.member_public_page(member=member)}
-            ),
+        key = f"member:{member.pk}"
+        # The page shows pledges owned by any branch the member pledged in.
+        branch_ids = [member.branch_id, *public.member_owner_branch_ids(member=member)]
+        render = lambda: render_to_string(  # noqa: E731
+            "pledges/public/member.html", {"page": public.member_public_page(member=member)}
         )
-    if target.kind == TokenTarget.RETIRED:
+    elif target.kind == TokenTarget.RETIRED:
         branch = target.branch
-        return public.public_page_response(
-            request,
-            key=f"retired:{branch.pk}",
-            changed_at=target.changed_at,
-            render=lambda: render_to_string("pledges/public/retired.html", {"branch": branch}),
+        key, branch_ids = f"retired:{branch.pk}", [branch.pk]
+        render = lambda: render_to_string(  # noqa: E731
+            "pledges/public/retired.html", {"branch": branch}
         )
-    # A branch's code, or a member's whose public page is off: the board.
-    notice = target.kind == TokenTarget.MEMBER
-    year = timezone.localdate().year
-    return public.public_page_response(
-        request,
-        key=f"board:{target.branch.pk}:{year}:{int(notice)}",
-        changed_at=target.changed_at,
-        render=lambda: render_to_string(
+    else:
+        # A branch's code, or a member's whose public page is off: the board.
+        notice = target.kind == TokenTarget.MEMBER
+        key = f"board:{target.branch.pk}:{timezone.localdate().year}:{int(notice)}"
+        branch_ids = [target.branch.pk]
+        render = lambda: render_to_string(  # noqa: E731
             "pledges/public/board.html",
             {"board": public.branch_board(branch_id=target.branch.pk), "notice": notice},
-        ),
+        )
+    public.remember_token_route(token=token, key=key, branch_ids=branch_ids)
+    return public.public_page_response(
+        request, key=key, changed_at=target.changed_at, render=render
     )
 
 

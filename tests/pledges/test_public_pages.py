@@ -781,7 +781,7 @@ def many_public_pledges(count, *, branch, members, actor):
 
 
 # Queries of a page rendered afresh (not from the cache), whatever the number of pledges.
-PAGE_QUERIES = {"member": 8, "board": 6, "pledge": 8, "district": 9, "district_c": 10, "search": 3}
+PAGE_QUERIES = {"member": 9, "board": 6, "pledge": 8, "district": 9, "district_c": 10, "search": 3}
 
 
 def page_url(page, org, member, pledge):
@@ -810,3 +810,32 @@ def test_page_queries_do_not_grow_with_pledges(client, org, page):
 
     assert counts[0] == counts[1]
     assert counts[1] <= PAGE_QUERIES[page]
+
+
+def test_cached_member_page_follows_consent_withdrawn_at_once(client, org):
+    """The remembered route of a code never outlives a change: withdrawing consent bumps
+    the stamp, the cached page misses, and the code shows the board."""
+    member = factories.make_member(org.branch, name="撤回同意的党员")
+    walked(org, S.PUBLISHED, member=member, title="仅本人页可见的承诺标题")
+    first = client.get(by_token(member.public_token))
+    assert "仅本人页可见的承诺标题" in text_of(first)
+
+    member.public_page_enabled = False
+    member.save()
+
+    second = client.get(by_token(member.public_token))
+    assert "该党员的个人承诺页未公开" in text_of(second)
+    assert "撤回同意的党员</h1>" not in text_of(second)
+
+
+def test_cached_member_page_follows_a_reissued_code_at_once(client, org):
+    from branches.services import member_token_reissue
+
+    member = factories.make_member(org.branch)
+    walked(org, S.PUBLISHED, member=member)
+    old_token = member.public_token
+    client.get(by_token(old_token))
+
+    member_token_reissue(member=member, actor=org.secretary)
+
+    assert "停用" in text_of(client.get(by_token(old_token)))
