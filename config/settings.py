@@ -144,6 +144,10 @@ STORAGES = {
 # The address printed in QR codes: codes on walls must keep working for years, so this is
 # the site's lasting public address (e.g. https://dangjian.example.gov.cn), not a server name.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Behind a proxy, the request header (as in request.META) carrying the client's address,
+# set by that proxy alone, e.g. "HTTP_X_REAL_IP" with nginx's proxy_set_header X-Real-IP.
+# Empty: REMOTE_ADDR. Used only for the public rate limits and the feedback limit.
+PUBLIC_CLIENT_ADDRESS_HEADER = env.str("PUBLIC_CLIENT_ADDRESS_HEADER", default="")
 # Seconds phones and proxies may reuse a public page before asking again (with its ETag).
 PUBLIC_PAGE_MAX_AGE = env.int("PUBLIC_PAGE_MAX_AGE", default=60)
 

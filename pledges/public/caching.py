@@ -26,6 +26,17 @@ MISS_WINDOW_SECONDS = 10 * 60
 PAGE_CACHE_SECONDS = 15 * 60
 
 
+def client_address(request) -> str:
+    """The client's address, only ever hashed or counted. REMOTE_ADDR unless the deployment names
+    a header its own proxy sets (settings.PUBLIC_CLIENT_ADDRESS_HEADER, e.g.
+    "HTTP_X_REAL_IP" with nginx's `proxy_set_header X-Real-IP $remote_addr`): behind a
+    proxy REMOTE_ADDR is the proxy, and every villager would share one limit."""
+    header = settings.PUBLIC_CLIENT_ADDRESS_HEADER
+    if header and request.META.get(header):
+        return request.META[header].split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _misses_key(address: str) -> str:
     return "public-misses:" + hashlib.sha256(address.encode()).hexdigest()[:32]
 

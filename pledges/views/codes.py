@@ -42,7 +42,7 @@ def _qr_response(request, token_text: str, *, render_image, content_type: str) -
     token = normalise_token(token_text)
     if not public.token_is_well_formed(token):
         return _not_found()
-    address = request.META.get("REMOTE_ADDR", "")
+    address = public.client_address(request)
     if public.lookups_blocked(address=address):
         response = HttpResponse(
             _("查询过于频繁，请稍后再试。"), status=429, content_type="text/plain; charset=utf-8"

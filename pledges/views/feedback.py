@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from branches.permissions import can_manage_branch
+from pledges import public
 from pledges.enums import CommentStatus, FeedbackChannel, FeedbackRating, PledgeStatus
 from pledges.forms.feedback import AmendForm, FeedbackForm, FeedbackRecordForm
 from pledges.forms.needs import add_service_error
@@ -38,17 +39,6 @@ QUEUE_PER_PAGE = 30
 # ---------------------------------------------------------------------------
 # Public: a villager's feedback, no account
 # ---------------------------------------------------------------------------
-
-
-def client_address(request) -> str:
-    """The client's address, only ever hashed. REMOTE_ADDR unless the deployment names
-    a header its own proxy sets (settings.PUBLIC_CLIENT_ADDRESS_HEADER, e.g.
-    "HTTP_X_REAL_IP" with nginx's `proxy_set_header X-Real-IP $remote_addr`): behind a
-    proxy REMOTE_ADDR is the proxy, and every villager would share one limit."""
-    header = getattr(settings, "PUBLIC_CLIENT_ADDRESS_HEADER", "")
-    if header and request.META.get(header):
-        return request.META[header].split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _origin_of(url: str) -> str:
@@ -106,7 +96,7 @@ def feedback_submit(request, pledge_id):
             request, pledge, form=form, error=_("请在承诺公示页面上提交评议。"), status=403
         )
     day = timezone.localdate()
-    address_hash = feedback_services.address_hash_of(client_address(request), day=day)
+    address_hash = feedback_services.address_hash_of(public.client_address(request), day=day)
     if not feedback_services.feedback_flood_check(address_hash=address_hash):
         return _public_result(
             request, pledge, form=form, error=_("提交太频繁了，请过一会儿再试。"), status=429

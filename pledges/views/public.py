@@ -7,10 +7,9 @@ A retired code (member left the roll, code reissued) answers 200 with a page say
 code is no longer in use and linking to the branch's board: the printed code still leads
 somewhere useful, and phones and in-app browsers show a 200 page as it is.
 
-Failed code lookups are counted per REMOTE_ADDR (MISS_LIMIT per MISS_WINDOW_SECONDS, then
-429). Behind a proxy REMOTE_ADDR must be the client's address: that is the proxy's and
-the WSGI server's configuration (e.g. nginx real_ip with set_real_ip_from), not read
-here from X-Forwarded-For, which any client can forge.
+Failed code lookups are counted per client address (MISS_LIMIT per MISS_WINDOW_SECONDS,
+then 429): see pledges.public.client_address for the address behind a proxy; the
+client-supplied X-Forwarded-For is never trusted.
 """
 
 from django.http import HttpResponse
@@ -53,7 +52,7 @@ def by_token(request, token):
     token = normalise_token(token)
     if not public.token_is_well_formed(token):
         return _not_found()
-    address = request.META.get("REMOTE_ADDR", "")
+    address = public.client_address(request)
     if public.lookups_blocked(address=address):
         return _too_many()
     cached = public.cached_token_response(request, token=token)

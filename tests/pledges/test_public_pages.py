@@ -839,3 +839,21 @@ def test_cached_member_page_follows_a_reissued_code_at_once(client, org):
     member_token_reissue(member=member, actor=org.secretary)
 
     assert "停用" in text_of(client.get(by_token(old_token)))
+
+
+@pytest.mark.parametrize(
+    ("header_setting", "meta", "expected"),
+    [
+        ("", {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_REAL_IP": "1.2.3.4"}, "10.0.0.1"),
+        ("HTTP_X_REAL_IP", {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_REAL_IP": "1.2.3.4"}, "1.2.3.4"),
+        ("HTTP_X_REAL_IP", {"REMOTE_ADDR": "10.0.0.1"}, "10.0.0.1"),
+    ],
+)
+def test_client_address_reads_the_proxy_header_only_when_configured(
+    rf, settings, header_setting, meta, expected
+):
+    from pledges.public import client_address
+
+    settings.PUBLIC_CLIENT_ADDRESS_HEADER = header_setting
+    request = rf.get("/", **meta)
+    assert client_address(request) == expected
