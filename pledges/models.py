@@ -340,13 +340,30 @@ class ProgressPhoto(models.Model):
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise StatusChangeRefused("流程记录只能追加，不能修改。")
+        raise StatusChangeRefused("此记录只能追加，不能修改。")
 
     def delete(self):
-        raise StatusChangeRefused("流程记录只能追加，不能删除。")
+        raise StatusChangeRefused("此记录只能追加，不能删除。")
 
 
-class PledgeTransition(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record of what happened: written once, never changed or deleted."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise StatusChangeRefused("此记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise StatusChangeRefused("此记录只能追加，不能删除。")
+
+
+class PledgeTransition(AppendOnlyModel):
     """The audit row of one move: append-only, written in the move's transaction."""
 
     pledge = models.ForeignKey(
@@ -367,8 +384,6 @@ class PledgeTransition(models.Model):
     snapshot = models.JSONField(_("提交时的承诺内容"), default=dict, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("流程记录")
         verbose_name_plural = _("流程记录")
@@ -381,16 +396,8 @@ class PledgeTransition(models.Model):
             f"{self.get_from_status_display()} → {self.get_to_status_display()}"
         )
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise StatusChangeRefused("流程记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise StatusChangeRefused("流程记录只能追加，不能删除。")
-
-
-class PledgeAmendment(models.Model):
+class PledgeAmendment(AppendOnlyModel):
     """A change to a public pledge's wording or due date: the old and the new, dated and
     with the reason, shown on its public page, so a pledge is never quietly rewritten."""
 
@@ -409,8 +416,6 @@ class PledgeAmendment(models.Model):
     )
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("公示后修改记录")
         verbose_name_plural = _("公示后修改记录")
@@ -418,14 +423,6 @@ class PledgeAmendment(models.Model):
 
     def __str__(self):
         return f"{self.pledge_id} {self.field}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise StatusChangeRefused("修改记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise StatusChangeRefused("修改记录只能追加，不能删除。")
 
 
 class Feedback(models.Model):

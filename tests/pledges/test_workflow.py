@@ -296,3 +296,26 @@ def test_withdrawing_a_pledge_reopens_the_needs_only_it_claimed(org):
     only_this.refresh_from_db()
     shared.refresh_from_db()
     assert (only_this.status, shared.status) == (NeedStatus.OPEN, NeedStatus.CLAIMED)
+
+
+@pytest.mark.django_db
+def test_amendments_are_append_only(org):
+    from pledges.models import PledgeAmendment
+
+    pledge = factories.make_pledge(branch=org.branch)
+    amendment = PledgeAmendment.objects.create(
+        pledge=pledge,
+        field="title",
+        old_value="旧",
+        new_value="新",
+        reason="笔误",
+        actor=org.secretary,
+    )
+    amendment.new_value = "改写"
+    with pytest.raises(StatusChangeRefused):
+        amendment.save()
+    with pytest.raises(StatusChangeRefused):
+        amendment.delete()
+    with pytest.raises(StatusChangeRefused):
+        PledgeAmendment.objects.all().update(reason="x")
+    assert PledgeAmendment.objects.get().new_value == "新"
