@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import MonthlyReport
+from reviews.models import (
+    BranchGrade,
+    HalfYearNotice,
+    MonthlyReport,
+    PointsEntry,
+    QuarterlyBriefing,
+    QuarterlyReview,
+    QuarterSignOff,
+    YearEndEvaluation,
+)
 
 
 @admin.register(MonthlyReport)
@@ -22,3 +31,80 @@ class MonthlyReportAdmin(admin.ModelAdmin):
         if obj.recorded_by_id is None:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class ReviewRecordAdmin(admin.ModelAdmin):
+    """Review records are written by the review pages, where the sign-off and correction
+    rules hold; the back office reads them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(QuarterlyBriefing)
+class QuarterlyBriefingAdmin(ReviewRecordAdmin):
+    list_display = ["branch", "year", "quarter", "held_on", "recorded_by"]
+    list_select_related = ["branch", "recorded_by"]
+    list_filter = ["year", "quarter"]
+    search_fields = ["branch__name", "summary", "member_comments"]
+
+
+@admin.register(QuarterlyReview)
+class QuarterlyReviewAdmin(ReviewRecordAdmin):
+    list_display = ["pledge", "year", "quarter", "rating", "on_schedule", "reviewer", "corrects"]
+    list_select_related = ["pledge", "reviewer", "corrects"]
+    list_filter = ["year", "quarter", "rating", "on_schedule"]
+    search_fields = ["pledge__title", "comment"]
+
+
+@admin.register(QuarterSignOff)
+class QuarterSignOffAdmin(ReviewRecordAdmin):
+    list_display = ["committee", "year", "quarter", "signed_by", "signed_at"]
+    list_select_related = ["committee", "signed_by"]
+    list_filter = ["year", "quarter"]
+
+
+@admin.register(HalfYearNotice)
+class HalfYearNoticeAdmin(ReviewRecordAdmin):
+    list_display = ["title", "committee", "year", "status", "published_at"]
+    list_select_related = ["committee"]
+    list_filter = ["year", "status"]
+    search_fields = ["title", "body"]
+
+
+@admin.register(YearEndEvaluation)
+class YearEndEvaluationAdmin(ReviewRecordAdmin):
+    list_display = [
+        "pledge",
+        "year",
+        "organisation_rating",
+        "feedback_score",
+        "result_score",
+        "result",
+        "is_published",
+    ]
+    list_select_related = ["pledge"]
+    list_filter = ["year", "result", "is_published"]
+    search_fields = ["pledge__title", "comment"]
+
+
+@admin.register(PointsEntry)
+class PointsEntryAdmin(ReviewRecordAdmin):
+    list_display = ["member", "year", "points", "reason", "pledge"]
+    list_select_related = ["member", "pledge"]
+    list_filter = ["year"]
+    search_fields = ["member__name", "reason"]
+
+
+@admin.register(BranchGrade)
+class BranchGradeAdmin(ReviewRecordAdmin):
+    list_display = ["branch", "year", "grade", "graded_by"]
+    list_select_related = ["branch", "graded_by"]
+    list_filter = ["year", "grade"]
+    search_fields = ["branch__name", "reasons"]

@@ -66,3 +66,17 @@ def test_changelist_runs_a_fixed_number_of_queries(
         response = admin_client.get(CHANGELIST)
 
     assert len(response.context["cl"].result_list) == 30
+
+
+@pytest.mark.django_db
+def test_every_review_record_is_registered_read_only(admin_client):
+    from django.apps import apps
+    from django.urls import reverse
+
+    for model in apps.get_app_config("reviews").get_models():
+        assert admin.site.is_registered(model)
+        if model is MonthlyReport:
+            continue
+        name = f"admin:reviews_{model._meta.model_name}"
+        assert admin_client.get(reverse(f"{name}_changelist")).status_code == 200
+        assert admin_client.get(reverse(f"{name}_add")).status_code == 403
