@@ -152,6 +152,14 @@ PUBLIC_CLIENT_ADDRESS_HEADER = env.str("PUBLIC_CLIENT_ADDRESS_HEADER", default="
 PUBLIC_PAGE_MAX_AGE = env.int("PUBLIC_PAGE_MAX_AGE", default=60)
 
 # ---------------------------------------------------------------------------
+# Year-end evaluation (年终评议)
+# ---------------------------------------------------------------------------
+# How the organisation's rating and the served villagers' feedback combine into a pledge's
+# result (see reviews.rules): weights of the two, summing to 1.
+YEAR_END_ORGANISATION_WEIGHT = env.float("YEAR_END_ORGANISATION_WEIGHT", default=0.6)
+YEAR_END_FEEDBACK_WEIGHT = env.float("YEAR_END_FEEDBACK_WEIGHT", default=0.4)
+
+# ---------------------------------------------------------------------------
 # Security (production behind a TLS-terminating proxy)
 # ---------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

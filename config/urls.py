@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from config import views
 from pledges.views.home import home
+from reviews.views import dashboard
 
 admin.site.site_header = admin.site.site_title = "双承诺管理后台"
 admin.site.index_title = "党员支部双承诺"
@@ -21,11 +22,14 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("work/", home, name="home"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/export.xlsx", dashboard.dashboard_export, name="dashboard_export"),
     path("work/", include("pledges.urls")),
     path("work/", include("branches.urls")),
     path("work/", include("reviews.urls")),
     path("admin/", admin.site.urls),
     path("", include("pledges.urls_public")),
+    path("", include("reviews.urls_public")),
 ]
 
 if settings.DEBUG:

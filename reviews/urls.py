@@ -1,14 +1,17 @@
 from django.urls import path
 
-from reviews import views
+from reviews import urls_calendar, urls_yearend
+from reviews.views import monthly
 
 app_name = "reviews"
 
 urlpatterns = [
-    path("branches/<int:branch_id>/monthly/", views.monthly_report, name="monthly_report"),
+    path("branches/<int:branch_id>/monthly/", monthly.monthly_report, name="monthly_report"),
     path(
         "branches/<int:branch_id>/monthly/<int:year>-<int:month>/",
-        views.monthly_report,
+        monthly.monthly_report,
         name="monthly_report_month",
     ),
+    *urls_calendar.urlpatterns,
+    *urls_yearend.urlpatterns,
 ]
