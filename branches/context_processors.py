@@ -25,6 +25,17 @@ NAV_SECTIONS = {
     "branches:branch_list": "branches",
     "branches:branch_detail": "branches",
     "password_change": "password",
+    "dashboard": "dashboard",
+    "reviews:calendar": "reviews",
+    "reviews:briefing": "reviews",
+    "reviews:quarterly": "reviews",
+    "reviews:quarterly_review": "reviews",
+    "reviews:halfyear": "reviews",
+    "reviews:notice_edit": "reviews",
+    "reviews:yearend": "reviews",
+    "reviews:yearend_evaluate": "reviews",
+    "reviews:yearend_lists": "reviews",
+    "reviews:points": "reviews",
 }
 
 

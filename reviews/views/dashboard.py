@@ -1,9 +1,96 @@
-"""TO BE WRITTEN: placeholder functions so the URL configuration imports."""
+"""The district dashboard (committee staff) and its .xlsx export."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches.permissions import staff_committee_paths
+from pledges.enums import PledgeStatus, Step
+from reviews import dashboard as figures
+from reviews.xlsx import workbook_response
 
 
-def dashboard(request, **kwargs):
-    raise NotImplementedError
+def _staff_scope(request) -> figures.Scope:
+    if not staff_committee_paths(request.user):
+        raise PermissionDenied(_("只有党委工作人员可以查看统计。"))
+    return figures.dashboard_scope(user=request.user, committee_id=request.GET.get("c"))
 
 
-def dashboard_export(request, **kwargs):
-    raise NotImplementedError
+@login_required
+def dashboard(request):
+    scope = _staff_scope(request)
+    today = timezone.localdate()
+    sort = figures.parse_sort(request.GET.get("sort"))
+    data = figures.dashboard_figures(scope=scope, today=today)
+    total = data.total
+    page = Paginator(
+        figures.branch_table(scope=scope, sort=sort, today=today), figures.BRANCHES_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    # Links keep the chosen committee; "here" is this page with it.
+    here = reverse("dashboard") + (f"?c={scope.chosen.pk}&" if scope.chosen else "?")
+    approvals = reverse("pledges:approvals")
+    status_bars = figures.bars(
+        [
+            (
+                str(status.label),
+                total.by_status.get(status, 0),
+                approvals if status == PledgeStatus.SUBMITTED else f"{here}sort=-pledges#branches",
+            )
+            for status in PledgeStatus
+        ]
+    )
+    steps = total.by_step()
+    step_bars = figures.bars(
+        [(str(step.label), steps[step.value], f"{here}sort=-pledges#branches") for step in Step]
+    )
+    return render(
+        request,
+        "reviews/dashboard.html",
+        {
+            "scope": scope,
+            "today": today,
+            "total": total,
+            "rows": data.rows,
+            "categories": data.categories,
+            "quarters": figures.quarter_columns(data.quarters),
+            "quarter_chart": {
+                "width": figures.QUARTER_CHART_WIDTH,
+                "height": figures.QUARTER_CHART_HEIGHT,
+                "baseline": figures.QUARTER_BASELINE,
+                "bar_width": figures.QUARTER_BAR_WIDTH,
+            },
+            "status_bars": status_bars,
+            "step_bars": step_bars,
+            "page_obj": page,
+            "sort": sort,
+            "sort_links": {
+                column: f"-{column}" if sort == column else column
+                for column in figures.BRANCH_SORTS
+            },
+            "here": here,
+            "nav_section": "dashboard",
+        },
+    )
+
+
+@login_required
+def dashboard_export(request):
+    scope = _staff_scope(request)
+    today = timezone.localdate()
+    data = figures.dashboard_figures(scope=scope, today=today)
+    branches = figures.branch_table(
+        scope=scope, sort=figures.parse_sort(request.GET.get("sort")), today=today
+    )
+    sheets = figures.export_sheets(
+        total=data.total,
+        rows=data.rows,
+        branches=branches,
+        categories=data.categories,
+        today=today,
+    )
+    name = scope.chosen.name if scope.chosen else _("双承诺统计")
+    return workbook_response(filename=f"{name}-{today:%Y%m%d}.xlsx", sheets=sheets)

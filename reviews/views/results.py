@@ -1,5 +1,20 @@
-"""TO BE WRITTEN: placeholder functions so the URL configuration imports."""
+"""The public page of the year-end results (用诺 公示): only what was published."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reviews.selectors_yearend import public_results
+
+FIRST_YEAR = 2000
 
 
-def results_page(request, **kwargs):
-    raise NotImplementedError
+def results_page(request, year: int):
+    if not FIRST_YEAR <= year <= timezone.localdate().year + 1:
+        raise Http404(_("没有这个年度。"))
+    return render(
+        request,
+        "reviews/public_results.html",
+        {"year": year, "branches": public_results(year=year)},
+    )

@@ -1,0 +1,362 @@
+"""Reads of the year-end evaluation pages, each in a fixed number of queries and scoped
+to what the person may see."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from branches.models import Branch, Member
+from branches.permissions import is_branch_secretary, is_upper_staff, staff_committee_paths
+from pledges.enums import FeedbackChannel, FeedbackRating, PledgeStatus
+from pledges.models import Pledge
+from pledges.selectors import OPEN_STATUSES
+from pledges.workflow import DONE_STATUSES, PUBLIC_STATUSES
+from reviews.enums import ReviewRating
+from reviews.models import BranchGrade, PointsEntry, YearEndEvaluation
+
+# Statuses in which a pledge can be rated at year end (evaluated: a correction).
+RATEABLE_STATUSES = frozenset({PledgeStatus.VERIFIED, PledgeStatus.EVALUATED})
+# Members with at least this many points in the year are award candidates (评优评先).
+AWARD_POINTS = 15
+YEAREND_PAGE_SIZE = 50
+
+
+def overdue_reference(*, year: int, today: datetime.date) -> datetime.date:
+    """A pledge still open with a due date before this day is overdue at year end:
+    today during the year, 1 January of the next year once the year is over."""
+    return min(today, datetime.date(year + 1, 1, 1))
+
+
+def subtree_scope(user, prefix: str = "") -> Q:
+    """Rows whose branch lies in the user's committee subtrees (`prefix` leads from the
+    row to the branch); matches nothing for a user who is no committee staff."""
+    scope = Q(pk__in=[])
+    for path in staff_committee_paths(user):
+        scope |= Q(**{f"{prefix}committee__path__startswith": path})
+    return scope
+
+
+def can_rate(user, pledge: Pledge) -> bool:
+    """Per the article: a member's pledge is rated by the member's branch (its
+    secretary), a branch's pledge by the upper organisation (committee staff above)."""
+    if pledge.member_id:
+        return is_branch_secretary(user, pledge.owner_branch)
+    return is_upper_staff(user, pledge.owner_branch)
+
+
+def latest_evaluations(*, year: int) -> QuerySet[YearEndEvaluation]:
+    """The newest row of each chain of the year: the rows nothing corrects."""
+    return YearEndEvaluation.objects.filter(year=year, corrected_by__isnull=True)
+
+
+def _latest_result(year: int, *, published_only: bool = False) -> Subquery:
+    rows = latest_evaluations(year=year).filter(pledge=OuterRef("pk"))
+    if published_only:
+        rows = rows.filter(is_published=True)
+    return Subquery(rows.order_by("-created_at", "-pk").values("result")[:1])
+
+
+def _count_rows(queryset: QuerySet, group_by: str):
+    """The number of rows of a correlated queryset as a subquery (0 when none), so
+    that several counts never multiply each other's rows through joins."""
+    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def branches_with_year_figures(
+    branches: QuerySet[Branch], *, year: int, reference: datetime.date
+) -> QuerySet[Branch]:
+    """Annotate each branch with its pledges of the year (withdrawn left out), the done
+    ones, the ones open past their due date before `reference`, and the average
+    score of their published year-end results (None when there is none)."""
+    pledges = Pledge.objects.filter(owner_branch=OuterRef("pk"), year=year).exclude(
+        status=PledgeStatus.WITHDRAWN
+    )
+    average = (
+        latest_evaluations(year=year)
+        .filter(pledge__owner_branch=OuterRef("pk"), is_published=True)
+        .order_by()
+        .values("pledge__owner_branch")
+        .annotate(a=Avg("result_score"))
+        .values("a")[:1]
+    )
+    return branches.annotate(
+        pledges_total=_count_rows(pledges, "owner_branch"),
+        pledges_done=_count_rows(pledges.filter(status__in=DONE_STATUSES), "owner_branch"),
+        pledges_overdue=_count_rows(
+            pledges.filter(status__in=OPEN_STATUSES, due_date__lt=reference), "owner_branch"
+        ),
+        average_score=Subquery(average),
+    )
+
+
+def _feedback_count(channel: FeedbackChannel, rating: FeedbackRating) -> Count:
+    return Count("feedback", filter=Q(feedback__channel=channel, feedback__rating=rating))
+
+
+@dataclass
+class YearEndPage:
+    year: int
+    is_staff: bool
+    page: Page
+    total: int
+    rated: int
+    waiting: int
+    published: int
+
+
+def yearend_pledges(*, user, year: int) -> QuerySet[Pledge]:
+    """The year's verified (or already evaluated) pledges the user takes part in rating:
+    committee staff see every one of their subtree (member pledges to confirm), a
+    secretary the member pledges of their branch."""
+    scope = subtree_scope(user, "owner_branch__") | Q(
+        member__isnull=False, owner_branch__secretary=user
+    )
+    return Pledge.objects.filter(scope, year=year, status__in=RATEABLE_STATUSES)
+
+
+def yearend_page(*, user, year: int, page_number=1) -> YearEndPage:
+    """The year-end page: a page of pledges, each with its feedback counts (online and
+    recorded apart), its latest evaluation and whether the user may rate it, and the
+    figures of the whole list. Four queries whatever the size."""
+    pledges = yearend_pledges(user=user, year=year)
+    has_rating = Exists(latest_evaluations(year=year).filter(pledge=OuterRef("pk")))
+    has_published = Exists(
+        YearEndEvaluation.objects.filter(pledge=OuterRef("pk"), year=year, is_published=True)
+    )
+    figures = pledges.annotate(has_rating=has_rating, has_published=has_published).aggregate(
+        total=Count("pk"),
+        rated=Count("pk", filter=Q(has_rating=True)),
+        waiting=Count("pk", filter=Q(has_rating=True, status=PledgeStatus.VERIFIED)),
+        published=Count("pk", filter=Q(has_published=True)),
+    )
+    rows = (
+        pledges.select_related("owner_branch__committee", "member", "branch")
+        .annotate(
+            online_satisfied=_feedback_count(FeedbackChannel.ONLINE, FeedbackRating.SATISFIED),
+            online_fairly=_feedback_count(FeedbackChannel.ONLINE, FeedbackRating.FAIRLY_SATISFIED),
+            online_dissatisfied=_feedback_count(
+                FeedbackChannel.ONLINE, FeedbackRating.DISSATISFIED
+            ),
+            recorded_satisfied=_feedback_count(FeedbackChannel.RECORDED, FeedbackRating.SATISFIED),
+            recorded_fairly=_feedback_count(
+                FeedbackChannel.RECORDED, FeedbackRating.FAIRLY_SATISFIED
+            ),
+            recorded_dissatisfied=_feedback_count(
+                FeedbackChannel.RECORDED, FeedbackRating.DISSATISFIED
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "evaluations",
+                queryset=latest_evaluations(year=year).order_by("-created_at", "-pk"),
+                to_attr="latest",
+            )
+        )
+        .order_by("owner_branch__committee__path", "owner_branch__name", "-branch", "pk")
+    )
+    page = Paginator(rows, YEAREND_PAGE_SIZE).get_page(page_number)
+    for pledge in page.object_list:
+        pledge.evaluation = pledge.latest[0] if pledge.latest else None
+        pledge.can_rate = can_rate(user, pledge) and not (
+            pledge.evaluation and pledge.evaluation.is_published
+        )
+    return YearEndPage(
+        year=year,
+        is_staff=bool(staff_committee_paths(user)),
+        page=page,
+        **figures,
+    )
+
+
+@dataclass
+class PointsLedger:
+    member: Member
+    year: int
+    entries: list[PointsEntry]
+
+    @property
+    def total(self) -> int:
+        return sum(entry.points for entry in self.entries)
+
+
+def points_ledger(*, member: Member, year: int) -> PointsLedger:
+    """The member's points of the year with the reason of each entry: one query."""
+    entries = list(
+        PointsEntry.objects.filter(member=member, year=year)
+        .select_related("pledge")
+        .order_by("created_at", "pk")
+    )
+    return PointsLedger(member=member, year=year, entries=entries)
+
+
+@dataclass
+class YearEndLists:
+    year: int
+    members: list[Member]
+    branches: list[BranchGrade]
+    accountability: list[Pledge]
+
+
+def accountability_pledges(*, user, year: int, today: datetime.date) -> QuerySet[Pledge]:
+    """Pledges that call for accountability (问责): open past their due date at year end,
+    or evaluated 差 (latest result)."""
+    reference = overdue_reference(year=year, today=today)
+    return (
+        Pledge.objects.filter(subtree_scope(user, "owner_branch__"), year=year)
+        .annotate(result=_latest_result(year))
+        .filter(Q(status__in=OPEN_STATUSES, due_date__lt=reference) | Q(result=ReviewRating.POOR))
+        .select_related("owner_branch__committee", "member", "branch")
+        .order_by("owner_branch__committee__path", "owner_branch__name", "due_date", "pk")
+    )
+
+
+def yearend_lists(*, user, year: int, today: datetime.date) -> YearEndLists:
+    """Award candidates (members with AWARD_POINTS or more, branches graded 好) and the
+    pledges calling for accountability, in the user's subtree: three queries."""
+    members = list(
+        Member.objects.filter(subtree_scope(user, "branch__"))
+        .annotate(total_points=Sum("points__points", filter=Q(points__year=year)))
+        .filter(total_points__gte=AWARD_POINTS)
+        .select_related("branch")
+        .order_by("-total_points", "branch__name", "name", "pk")
+    )
+    branches = list(
+        BranchGrade.objects.filter(
+            subtree_scope(user, "branch__"), year=year, grade=ReviewRating.GOOD
+        )
+        .select_related("branch__committee")
+        .order_by("branch__committee__path", "branch__name")
+    )
+    accountability = list(accountability_pledges(user=user, year=year, today=today))
+    for pledge in accountability:
+        reference = overdue_reference(year=year, today=today)
+        pledge.is_overdue = pledge.status in OPEN_STATUSES and pledge.due_date < reference
+    return YearEndLists(
+        year=year, members=members, branches=branches, accountability=accountability
+    )
+
+
+@dataclass
+class ResultsBranch:
+    branch: Branch
+    grade: BranchGrade | None
+    pledges: list[Pledge]
+
+
+def public_results(*, year: int) -> list[ResultsBranch]:
+    """The published year-end results for the public site: each branch with its grade
+    and its public pledges' published results. Nothing else: no scores' authors, no
+    comments, no member who withdrew consent. Two queries."""
+    grades = {
+        grade.branch_id: grade
+        for grade in BranchGrade.objects.filter(year=year).select_related("branch__committee")
+    }
+    published = latest_evaluations(year=year).filter(pledge=OuterRef("pk"), is_published=True)
+    pledges = (
+        Pledge.objects.filter(year=year, status__in=PUBLIC_STATUSES)
+        .filter(Q(member__isnull=True) | Q(member__public_page_enabled=True))
+        .filter(Exists(published))
+        .annotate(result=_latest_result(year, published_only=True))
+        .select_related("owner_branch__committee", "member")
+        .only(
+            "pk",
+            "title",
+            "status",
+            "member",
+            "member__name",
+            "owner_branch",
+            "owner_branch__name",
+            "owner_branch__committee__name",
+            "owner_branch__committee__path",
+        )
+        .order_by("owner_branch__committee__path", "owner_branch__name", "-branch", "pk")
+    )
+    by_branch: dict[int, ResultsBranch] = {}
+    for pledge in pledges:
+        pledge.result_label = ReviewRating(pledge.result).label
+        row = by_branch.get(pledge.owner_branch_id)
+        if row is None:
+            row = by_branch[pledge.owner_branch_id] = ResultsBranch(
+                branch=pledge.owner_branch, grade=grades.get(pledge.owner_branch_id), pledges=[]
+            )
+        row.pledges.append(pledge)
+    for branch_id, grade in grades.items():
+        if branch_id not in by_branch:
+            by_branch[branch_id] = ResultsBranch(branch=grade.branch, grade=grade, pledges=[])
+    return sorted(by_branch.values(), key=lambda row: (row.branch.committee.path, row.branch.name))
+
+
+def export_sheets(*, user, year: int) -> list[tuple[str, list[str], list[list]]]:
+    """The three sheets of the year-end export for the user's subtree: 评议结果, 党员积分,
+    支部定级. Three queries."""
+    evaluations = (
+        latest_evaluations(year=year)
+        .filter(subtree_scope(user, "pledge__owner_branch__"))
+        .select_related("pledge__owner_branch__committee", "pledge__member")
+        .order_by("pledge__owner_branch__committee__path", "pledge__owner_branch__name", "pk")
+    )
+    results = [
+        [
+            row.pledge.owner_branch.committee.name,
+            row.pledge.owner_branch.name,
+            row.pledge.title,
+            row.pledge.member.name if row.pledge.member_id else row.pledge.owner_branch.name,
+            _("党员承诺") if row.pledge.member_id else _("支部承诺"),
+            str(ReviewRating(row.organisation_rating).label),
+            float(row.feedback_score) if row.feedback_score is not None else None,
+            float(row.result_score),
+            str(ReviewRating(row.result).label),
+            _("是") if row.is_published else _("否"),
+        ]
+        for row in evaluations
+    ]
+    points = [
+        [entry.member.branch.name, entry.member.name, entry.points, entry.reason]
+        for entry in PointsEntry.objects.filter(subtree_scope(user, "member__branch__"), year=year)
+        .select_related("member__branch")
+        .order_by("member__branch__name", "member__name", "member_id", "created_at", "pk")
+    ]
+    grades = [
+        [
+            grade.branch.committee.name,
+            grade.branch.name,
+            str(ReviewRating(grade.grade).label),
+            grade.reasons,
+        ]
+        for grade in BranchGrade.objects.filter(subtree_scope(user, "branch__"), year=year)
+        .select_related("branch__committee")
+        .order_by("branch__committee__path", "branch__name")
+    ]
+    result_headers = [
+        _("党委"),
+        _("党支部"),
+        _("承诺事项"),
+        _("承诺人"),
+        _("类型"),
+        _("组织评议"),
+        _("群众评议得分"),
+        _("综合得分"),
+        _("评议结果"),
+        _("已公示"),
+    ]
+    return [
+        (_("评议结果"), result_headers, results),
+        (_("党员积分"), [_("党支部"), _("党员"), _("分值"), _("原因")], points),
+        (_("支部定级"), [_("党委"), _("党支部"), _("等次"), _("定级依据")], grades),
+    ]

@@ -1,0 +1,143 @@
+"""The half-year check (半年党委销号制): cross off completed pledges, and the notice."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from branches.permissions import staff_committee_paths
+from pledges.enums import PledgeStatus
+from pledges.workflow import DONE_STATUSES
+from reviews.enums import NoticeStatus
+from reviews.forms_quarterly import NoticeForm
+from reviews.selectors_calendar import (
+    check_period,
+    committee_for,
+    half_year_end,
+    halfyear_pledges,
+    staff_branch_for,
+    staff_branches,
+)
+from reviews.services import halfyear as services
+
+PLEDGES_PER_PAGE = 100
+
+
+def _require_staff(user) -> None:
+    if not staff_committee_paths(user):
+        raise PermissionDenied(_("半年销号由党委工作人员进行。"))
+
+
+@login_required
+def halfyear(request, year: int):
+    """Every pledge of the subtree due by June 30, by branch; completed ones can be
+    crossed off together."""
+    check_period(year)
+    _require_staff(request.user)
+    branches = staff_branches(user=request.user)
+    branch = None
+    if request.GET.get("branch"):
+        branch = staff_branch_for(user=request.user, branch_id=request.GET["branch"])
+        branches = branches.filter(pk=branch.pk)
+    page = Paginator(halfyear_pledges(branches=branches, year=year), PLEDGES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "reviews/halfyear/halfyear.html",
+        {
+            "year": year,
+            "branch": branch,
+            "page_obj": page,
+            "pledges": list(page),
+            "due": half_year_end(year),
+            "today": timezone.localdate(),
+            "completed": PledgeStatus.COMPLETED,
+            "done_statuses": [str(status) for status in DONE_STATUSES],
+            "back": request.get_full_path(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def halfyear_verify(request, year: int):
+    check_period(year)
+    _require_staff(request.user)
+    ids = [value for value in request.POST.getlist("pledges") if value.isdigit()]
+    back = reverse("reviews:halfyear", args=(year,))
+    if request.POST.get("branch", "").isdigit():
+        back += f"?branch={request.POST['branch']}"
+    if not ids:
+        messages.error(request, _("请先勾选要销号的承诺。"))
+        return redirect(back)
+    result = services.halfyear_verify(pledge_ids=ids, year=year, actor=request.user)
+    if result.verified:
+        messages.success(request, _("已销号 %(count)s 项承诺。") % {"count": result.verified})
+    for title, reason in result.refusals:
+        messages.error(
+            request, _("“%(title)s”未销号：%(reason)s") % {"title": title, "reason": reason}
+        )
+    return redirect(back)
+
+
+@login_required
+def notice_edit(request, year: int):
+    """The committee's notice of the year: drafted from the data on first visit,
+    editable while a draft, read-only and public once published."""
+    check_period(year)
+    _require_staff(request.user)
+    committee = committee_for(user=request.user, committee_id=request.GET.get("committee"))
+    notice = services.notice_generate(committee=committee, year=year, actor=request.user)
+    is_draft = notice.status == NoticeStatus.DRAFT
+    form = NoticeForm(request.POST or None, instance=notice) if is_draft else None
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, _("通报已发布，不能再修改。"))
+            return redirect(f"{request.path}?committee={committee.pk}")
+        if form.is_valid():
+            try:
+                services.notice_edit(notice=notice, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("通报已保存。"))
+                return redirect(f"{request.path}?committee={committee.pk}")
+    public_url = (
+        request.build_absolute_uri(reverse("reviews_public:notice", args=(notice.pk,)))
+        if not is_draft
+        else ""
+    )
+    return render(
+        request,
+        "reviews/halfyear/notice.html",
+        {
+            "year": year,
+            "committee": committee,
+            "notice": notice,
+            "form": form,
+            "public_url": public_url,
+        },
+        status=400 if form is not None and form.is_bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def notice_publish(request, year: int):
+    check_period(year)
+    _require_staff(request.user)
+    committee = committee_for(user=request.user, committee_id=request.POST.get("committee"))
+    notice = services.notice_generate(committee=committee, year=year, actor=request.user)
+    try:
+        services.notice_publish(notice=notice, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("通报已发布，已在公示网站显示。"))
+    return redirect(reverse("reviews:notice_edit", args=(year,)) + f"?committee={committee.pk}")
