@@ -24,6 +24,7 @@ urlpatterns = [
     path("work/", home, name="home"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/export.xlsx", dashboard.dashboard_export, name="dashboard_export"),
+    path("dashboard/pledges/", dashboard.dashboard_pledges, name="dashboard_pledges"),
     path("work/", include("pledges.urls")),
     path("work/", include("branches.urls")),
     path("work/", include("reviews.urls")),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from branches.permissions import staff_committee_paths
 from pledges.enums import PledgeStatus, Step
+from pledges.selectors import OPEN_STATUSES
 from reviews import dashboard as figures
 from reviews.xlsx import workbook_response
 
@@ -32,20 +33,20 @@ def dashboard(request):
     ).get_page(request.GET.get("page"))
     # Links keep the chosen committee; "here" is this page with it.
     here = reverse("dashboard") + (f"?c={scope.chosen.pk}&" if scope.chosen else "?")
-    approvals = reverse("pledges:approvals")
+    listing = reverse("dashboard_pledges") + (f"?c={scope.chosen.pk}&" if scope.chosen else "?")
     status_bars = figures.bars(
         [
             (
                 str(status.label),
                 total.by_status.get(status, 0),
-                approvals if status == PledgeStatus.SUBMITTED else f"{here}sort=-pledges#branches",
+                f"{listing}status={status.value}",
             )
             for status in PledgeStatus
         ]
     )
     steps = total.by_step()
     step_bars = figures.bars(
-        [(str(step.label), steps[step.value], f"{here}sort=-pledges#branches") for step in Step]
+        [(str(step.label), steps[step.value], f"{listing}step={step.value}") for step in Step]
     )
     return render(
         request,
@@ -72,6 +73,7 @@ def dashboard(request):
                 for column in figures.BRANCH_SORTS
             },
             "here": here,
+            "listing": listing,
             "nav_section": "dashboard",
         },
     )
@@ -94,3 +96,27 @@ def dashboard_export(request):
     )
     name = scope.chosen.name if scope.chosen else _("双承诺统计")
     return workbook_response(filename=f"{name}-{today:%Y%m%d}.xlsx", sheets=sheets)
+
+
+@login_required
+def dashboard_pledges(request):
+    """The pledges behind a dashboard figure, in the same scope (?c=) and filters."""
+    scope = _staff_scope(request)
+    today = timezone.localdate()
+    wanted = figures.PledgeFilter.from_query(request.GET)
+    pledges = figures.scope_pledges(scope=scope, wanted=wanted, today=today, year=today.year)
+    page = Paginator(pledges, figures.PLEDGES_PER_PAGE).get_page(request.GET.get("page"))
+    back = reverse("dashboard") + (f"?c={scope.chosen.pk}" if scope.chosen else "")
+    return render(
+        request,
+        "reviews/dashboard_pledges.html",
+        {
+            "scope": scope,
+            "today": today,
+            "filters": wanted.describe(),
+            "page_obj": page,
+            "back": back,
+            "open_statuses": [status.value for status in OPEN_STATUSES],
+            "nav_section": "dashboard",
+        },
+    )

@@ -452,3 +452,78 @@ def test_dashboard_export_query_count(
     client = client_as("district_staff")
     with django_assert_max_num_queries(MAX_QUERIES):
         assert client.get(EXPORT_URL).status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# The pledges behind a figure
+# ---------------------------------------------------------------------------
+def _listed(client, **query):
+    response = client.get(reverse("dashboard_pledges"), query)
+    assert response.status_code == 200
+    return response.context["page_obj"].paginator.count
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, lambda qs, today: qs.exclude(status=S.WITHDRAWN).count()),
+        ({"status": "withdrawn"}, lambda qs, today: qs.filter(status=S.WITHDRAWN).count()),
+        ({"status": "submitted"}, lambda qs, today: qs.filter(status=S.SUBMITTED).count()),
+        (
+            {"done": "1"},
+            lambda qs, today: qs.filter(status__in=DONE_STATUSES).count(),
+        ),
+        (
+            {"overdue": "1"},
+            lambda qs, today: qs.filter(status__in=OPEN_STATUSES, due_date__lt=today).count(),
+        ),
+        (
+            {"step": "define"},
+            lambda qs, today: qs.filter(
+                status__in=[S.DRAFT, S.SUBMITTED, S.RETURNED, S.APPROVED]
+            ).count(),
+        ),
+    ],
+)
+def test_pledge_list_behind_a_figure_counts_what_the_figure_counts(client, org, query, expected):
+    for status in S:
+        _pledge(org, org.branch, status)
+    _pledge(org, org.branch, S.PUBLISHED, due=datetime.date(2020, 1, 1))
+    client.force_login(org.district_staff)
+    today = timezone.localdate()
+    assert _listed(client, **query) == expected(Pledge.objects.all(), today) > 0
+
+
+def test_pledge_list_keeps_to_the_persons_subtree(client, org):
+    _pledge(org, org.branch, S.PUBLISHED).__class__.objects.filter(owner_branch=org.branch).update(
+        title="本镇的承诺"
+    )
+    _pledge(org, org.far_branch, S.PUBLISHED).__class__.objects.filter(
+        owner_branch=org.far_branch
+    ).update(title="别镇的承诺")
+    client.force_login(org.town_staff)
+    response = client.get(reverse("dashboard_pledges"))
+    assert "本镇的承诺" in response.text
+    assert "别镇的承诺" not in response.text
+
+
+@pytest.mark.parametrize(("who", "status"), [("secretary", 403), ("anonymous", 302)])
+def test_pledge_list_is_for_committee_staff(client_as, who, status):
+    assert client_as(who).get(reverse("dashboard_pledges")).status_code == status
+
+
+def test_pledge_list_refuses_a_committee_out_of_reach(client, org):
+    client.force_login(org.town_staff)
+    response = client.get(reverse("dashboard_pledges"), {"c": org.other_town.pk})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("size", [2, 30])
+def test_pledge_list_runs_a_fixed_number_of_queries(
+    client, org, size, django_assert_max_num_queries
+):
+    for _ in range(size):
+        _pledge(org, org.branch, S.IN_PROGRESS, member=factories.make_member(org.branch))
+    client.force_login(org.district_staff)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("dashboard_pledges")).status_code == 200
