@@ -6,6 +6,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from branches.models import Branch, Member
+from pledges.enums import CommentStatus
 from pledges.models import (
     Feedback,
     Pledge,
@@ -53,7 +54,14 @@ def _branch_of(instance) -> int | None:
 @receiver(post_delete, sender=ProgressRecord)
 @receiver(post_save, sender=ProgressPhoto)
 @receiver(post_delete, sender=ProgressPhoto)
-@receiver(post_save, sender=Feedback)
-@receiver(post_delete, sender=Feedback)
 def public_content_changed(sender, instance, **kwargs):
     bump_public_pages(branch_id=_branch_of(instance))
+
+
+@receiver(post_save, sender=Feedback)
+@receiver(post_delete, sender=Feedback)
+def public_comment_changed(sender, instance, **kwargs):
+    # Public pages show approved comments only: a vote, or a comment waiting for
+    # approval, leaves them as they were; a moderation decision may change them.
+    if instance.comment_status in (CommentStatus.APPROVED, CommentStatus.REJECTED):
+        bump_public_pages(branch_id=_branch_of(instance))

@@ -738,3 +738,32 @@ def test_pledge_detail_links_to_its_feedback_once_public(client_as, org, status,
     text = client_as("town_staff").get(reverse("pledges:pledge_detail", args=[pledge.pk])).text
 
     assert (reverse("pledges:pledge_feedback", args=[pledge.pk]) in text) is shown
+
+
+@pytest.mark.parametrize(
+    ("comment", "status", "bumps"),
+    [("", "none", False), ("很好", "pending", False), ("很好", "approved", True)],
+)
+def test_only_a_moderation_decision_changes_the_public_pages(org, comment, status, bumps):
+    import datetime
+
+    from branches.models import Branch
+    from pledges.models import Feedback
+
+    pledge = factories.walk_to(
+        factories.make_pledge(branch=org.branch),
+        "published",
+        secretary=org.secretary,
+        staff=org.town_staff,
+    )
+    old = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    Branch.objects.filter(pk=org.branch.pk).update(public_changed_at=old)
+    Feedback.objects.create(
+        pledge=pledge,
+        rating="satisfied",
+        comment=comment,
+        comment_status=status,
+        address_hash="x" * 64,
+    )
+    stamp = Branch.objects.get(pk=org.branch.pk).public_changed_at
+    assert (stamp != old) == bumps

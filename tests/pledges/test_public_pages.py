@@ -650,7 +650,14 @@ def test_board_cache_dropped_on_change(client, org, change):
             actor=org.secretary,
         )
     elif change == "feedback":
-        Feedback.objects.create(pledge=pledge, rating=FeedbackRating.SATISFIED, address_hash="x")
+        # An approved comment is what a board may show of feedback.
+        Feedback.objects.create(
+            pledge=pledge,
+            rating=FeedbackRating.SATISFIED,
+            comment="修得很好",
+            comment_status=CommentStatus.APPROVED,
+            address_hash="x",
+        )
     else:
         pledge.start(org.secretary)
 
