@@ -27,10 +27,14 @@ def is_branch_secretary(user, branch: Branch) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and branch.secretary_id == user.pk
 
 
+def is_staff_over(user, committee) -> bool:
+    """Staff of the committee or of any committee above it."""
+    return any(committee.path.startswith(path) for path in staff_committee_paths(user))
+
+
 def is_upper_staff(user, branch: Branch) -> bool:
     """Staff of the branch's committee or of any committee above it."""
-    branch_path = branch.committee.path
-    return any(branch_path.startswith(path) for path in staff_committee_paths(user))
+    return is_staff_over(user, branch.committee)
 
 
 def can_view_branch(user, branch: Branch) -> bool:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from branches import services
-from branches.forms import ExemptionForm, MemberForm
+from branches.forms import ExemptionForm, MemberForm, add_service_error
 from branches.models import Branch, Member, Pairing
 from branches.permissions import can_manage_branch, staff_committee_paths
 from branches.selectors import branches_visible_to, committees_visible_to
@@ -42,15 +42,6 @@ MEMBER_FILTERS = {
 def _require_manager(user, branch: Branch) -> None:
     if not can_manage_branch(user, branch):
         raise PermissionDenied(_("党员信息由本支部书记录入和修改；上级党组织只能查看。"))
-
-
-def _show_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError beside the form's fields where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # ---------------------------------------------------------------------------
@@ -176,7 +167,7 @@ def member_add(request, branch_id: int):
         try:
             member = services.member_create(branch=branch, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("已添加党员“%(name)s”。") % {"name": member.name})
             if "add_another" in request.POST:
@@ -218,7 +209,7 @@ def member_edit(request, member_id: int):
         try:
             services.member_update(member=member, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("已保存“%(name)s”的信息。") % {"name": form.instance.name})
             return redirect("branches:members", member.branch_id)
@@ -241,7 +232,7 @@ def member_exempt(request, member_id: int):
                 note=form.cleaned_data["exemption_note"],
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            add_service_error(form, error)
         else:
             if member.is_exempt:
                 text = _("已将“%(name)s”标记为免于承诺。")

@@ -61,14 +61,3 @@ class NeedMergeForm(forms.Form):
         if keep and duplicate and keep.pk == duplicate.pk:
             self.add_error("duplicate", _("请选择与保留的需求不同的另一条需求。"))
         return cleaned
-
-
-def add_service_error(form: forms.BaseForm, error) -> None:
-    """Show a refusal from a service on the form: beside its field when the form has that
-    field, at the top otherwise."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        messages = getattr(error, "messages", None) or [getattr(error, "message", str(error))]
-        form.add_error(None, [str(message) for message in messages])

@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from branches.forms import add_service_error
 from branches.models import Member
 from branches.permissions import can_manage_branch
 from pledges.enums import PledgeMove, PledgeStatus, Step
@@ -32,7 +33,6 @@ from pledges.forms.drafting import (
     time_node_initial,
     typed_values,
 )
-from pledges.forms.needs import add_service_error
 from pledges.models import Need, Pledge, PledgeTransition, TimeNode
 from pledges.selectors import OPEN_STATUSES, branch_for, pledge_for
 from pledges.services.drafting import EDITABLE_STATUSES, pledge_create, pledge_update

@@ -21,11 +21,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from branches.forms import add_service_error
 from branches.permissions import can_manage_branch
 from pledges import public
 from pledges.enums import CommentStatus, FeedbackChannel, FeedbackRating, PledgeStatus
 from pledges.forms.feedback import AmendForm, FeedbackForm, FeedbackRecordForm
-from pledges.forms.needs import add_service_error
 from pledges.models import Feedback, Pledge
 from pledges.selectors import branch_for, pledge_for, pledges_visible_to
 from pledges.services import amend as amend_services

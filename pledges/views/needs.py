@@ -10,9 +10,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches.forms import add_service_error
 from branches.permissions import can_manage_branch
 from pledges.enums import NeedCategory, NeedStatus
-from pledges.forms.needs import NeedForm, NeedMergeForm, add_service_error
+from pledges.forms.needs import NeedForm, NeedMergeForm
 from pledges.models import Need, Pledge
 from pledges.selectors import URGENCY_RANK, branch_for, need_for
 from pledges.services import needs as services

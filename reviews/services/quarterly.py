@@ -10,7 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import Branch, Committee
-from branches.permissions import can_manage_branch, is_upper_staff, staff_committee_paths
+from branches.permissions import (
+    can_manage_branch,
+    is_staff_over,
+    is_upper_staff,
+)
 from pledges.models import Pledge
 from reviews.models import QuarterlyBriefing, QuarterlyReview, QuarterSignOff
 from reviews.selectors_calendar import REVIEWABLE_STATUSES, quarter_is_signed_off
@@ -128,7 +132,7 @@ def quarterly_review_save(
 
 def can_sign_off(user, committee: Committee) -> bool:
     """Staff of the committee or of one above it."""
-    return any(committee.path.startswith(path) for path in staff_committee_paths(user))
+    return is_staff_over(user, committee)
 
 
 @transaction.atomic
