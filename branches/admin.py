@@ -2,7 +2,17 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Branch, Committee, CommitteeStaff, Member, Pairing, RetiredToken
+from branches.models import (
+    Branch,
+    Committee,
+    CommitteeStaff,
+    Member,
+    MemberPairing,
+    OneTimePassword,
+    OrganisationChange,
+    Pairing,
+    RetiredToken,
+)
 
 
 class CommitteeStaffInline(admin.TabularInline):
@@ -74,9 +84,9 @@ class PairingAdmin(admin.ModelAdmin):
 
 @admin.register(CommitteeStaff)
 class CommitteeStaffAdmin(admin.ModelAdmin):
-    list_display = ["user", "committee", "title"]
+    list_display = ["user", "committee", "role", "title"]
     list_select_related = ["user", "committee"]
-    list_filter = ["committee"]
+    list_filter = ["role", "committee"]
     search_fields = ["user__username", "committee__name", "title"]
     autocomplete_fields = ["user", "committee"]
 
@@ -94,4 +104,48 @@ class RetiredTokenAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MemberPairing)
+class MemberPairingAdmin(admin.ModelAdmin):
+    list_display = ["member", "village_branch", "year"]
+    list_select_related = ["member", "village_branch"]
+    list_filter = ["year"]
+    search_fields = ["member__name", "village_branch__name"]
+    autocomplete_fields = ["member", "village_branch"]
+
+
+@admin.register(OneTimePassword)
+class OneTimePasswordAdmin(admin.ModelAdmin):
+    """Accounts still signing in with a password handed over by organisation staff."""
+
+    list_display = ["user", "issued_by", "issued_at"]
+    list_select_related = ["user", "issued_by"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrganisationChange)
+class OrganisationChangeAdmin(admin.ModelAdmin):
+    """The organisation's audit list: append-only, read here."""
+
+    list_display = ["created_at", "actor", "action", "committee", "subject"]
+    list_select_related = ["actor", "committee"]
+    list_filter = ["action"]
+    search_fields = ["subject", "actor__username"]
+    readonly_fields = [*list_display, "changes", "note"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

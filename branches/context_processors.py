@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from branches.permissions import staff_committee_paths
+from branches.permissions import organisation_committee_paths, staff_committee_paths
 
 # Which navigation entry a page belongs to, by its URL name.
 NAV_SECTIONS = {
@@ -39,6 +39,10 @@ NAV_SECTIONS = {
 }
 
 
+# Every page of organisation staff is named "branches:org_…" and belongs to one entry.
+ORGANISATION_VIEW_PREFIX = "branches:org_"
+
+
 def workspace(request):
     """The signed-in person's own branch and staff standing, for the navigation.
 
@@ -52,8 +56,11 @@ def workspace(request):
         return {
             "branch": secretary_branch(user=user),
             "is_committee_staff": bool(staff_committee_paths(user)),
+            "is_organisation_staff": bool(organisation_committee_paths(user)),
         }
 
     match = getattr(request, "resolver_match", None)
     section = NAV_SECTIONS.get(match.view_name) if match else None
+    if match and match.view_name.startswith(ORGANISATION_VIEW_PREFIX):
+        section = "organisation"
     return {"workspace": SimpleLazyObject(build), "nav_section": section}

@@ -31,3 +31,41 @@ class ExemptionReason(models.TextChoices):
     ILLNESS = "illness", _("患病")
     AWAY = "away", _("长期外出")
     OTHER = "other", _("其他")
+
+
+class StaffRole(models.TextChoices):
+    """What a committee's staff do over its subtree."""
+
+    # Approve pledges, run the reviews, read the dashboard.
+    REVIEW = "review", _("审核讲评")
+    # Keep the organisation: committees, branches, pairings, accounts, rosters.
+    ORGANISATION = "organisation", _("组织管理")
+
+
+class AccountKind(models.TextChoices):
+    """The kinds of account organisation staff hand out, each with its scope."""
+
+    SECRETARY = "secretary", _("支部书记")
+    REVIEW_STAFF = "review_staff", _("党委工作人员（审核讲评）")
+    ORGANISATION_STAFF = "organisation_staff", _("组织部门管理员")
+
+
+class OrganisationAction(models.TextChoices):
+    """What an entry of the organisation's audit list records."""
+
+    COMMITTEE_CREATE = "committee_create", _("新建党组织")
+    COMMITTEE_UPDATE = "committee_update", _("修改党组织")
+    COMMITTEE_CLOSE = "committee_close", _("撤销党组织")
+    COMMITTEE_REOPEN = "committee_reopen", _("恢复党组织")
+    BRANCH_CREATE = "branch_create", _("新建党支部")
+    BRANCH_UPDATE = "branch_update", _("修改党支部")
+    PAIRING_CREATE = "pairing_create", _("新建结对")
+    PAIRING_DELETE = "pairing_delete", _("取消结对")
+    ACCOUNT_CREATE = "account_create", _("新建账号")
+    ACCOUNT_UPDATE = "account_update", _("修改账号")
+    ACCOUNT_DEACTIVATE = "account_deactivate", _("停用账号")
+    ACCOUNT_REACTIVATE = "account_reactivate", _("恢复账号")
+    ACCOUNT_PASSWORD_RESET = "account_password_reset", _("重置密码")
+    IMPORT_ORGANISATION = "import_organisation", _("导入组织架构")
+    IMPORT_MEMBERS = "import_members", _("导入党员名册")
+    DISTRICT_START = "district_start", _("建立区（县）党组织")

@@ -7,7 +7,14 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branches.enums import BranchKind, CommitteeKind, ExemptionReason, Gender
+from branches.enums import (
+    BranchKind,
+    CommitteeKind,
+    ExemptionReason,
+    Gender,
+    OrganisationAction,
+    StaffRole,
+)
 from branches.tokens import TOKEN_LENGTH, new_public_token
 
 # Width of one segment of Committee.path: the committee's id in zero-padded hex.
@@ -16,6 +23,38 @@ PATH_SEGMENT_WIDTH = 8
 
 def path_segment(pk: int) -> str:
     return f"{pk:0{PATH_SEGMENT_WIDTH}x}/"
+
+
+class AppendOnlyRefused(Exception):
+    """A change or deletion of a record that may only be appended."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise self.model.append_only_refusal("此记录只能追加，不能修改。")
+
+    def delete(self):
+        raise self.model.append_only_refusal("此记录只能追加，不能删除。")
+
+
+class AppendOnlyModel(models.Model):
+    """A record of what happened: written once, never changed or deleted."""
+
+    # The exception raised on a change; an app may name its own subclass.
+    append_only_refusal = AppendOnlyRefused
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise self.append_only_refusal("此记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise self.append_only_refusal("此记录只能追加，不能删除。")
 
 
 class Committee(models.Model):
@@ -37,6 +76,8 @@ class Committee(models.Model):
         related_name="children",
     )
     path = models.CharField(_("路径"), max_length=255, unique=True, editable=False)
+    # A closed committee keeps its history but takes no new branches or committees.
+    closed_at = models.DateTimeField(_("撤销时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("党委")
@@ -81,6 +122,10 @@ class Committee(models.Model):
 
     def is_ancestor_or_self_of(self, other: "Committee") -> bool:
         return other.path.startswith(self.path)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class Branch(models.Model):
@@ -239,17 +284,120 @@ class CommitteeStaff(models.Model):
     committee = models.ForeignKey(
         Committee, verbose_name=_("党委"), on_delete=models.CASCADE, related_name="staff"
     )
+    role = models.CharField(
+        _("职责"), max_length=16, choices=StaffRole.choices, default=StaffRole.REVIEW
+    )
     title = models.CharField(_("职务"), max_length=50, blank=True)
 
     class Meta:
         verbose_name = _("党委工作人员")
         verbose_name_plural = _("党委工作人员")
         constraints = [
-            models.UniqueConstraint(fields=["user", "committee"], name="committee_staff_unique")
+            models.UniqueConstraint(
+                fields=["user", "committee", "role"], name="committee_staff_unique_role"
+            )
         ]
 
     def __str__(self):
-        return f"{self.user} @ {self.committee}"
+        return f"{self.user} @ {self.committee}（{self.get_role_display()}）"
+
+
+class MemberPairing(models.Model):
+    """双结对: a member of an office branch paired with a village for one year."""
+
+    member = models.ForeignKey(
+        "Member", verbose_name=_("党员"), on_delete=models.PROTECT, related_name="pairings"
+    )
+    village_branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("结对村党支部"),
+        on_delete=models.PROTECT,
+        related_name="member_pairings",
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+
+    class Meta:
+        verbose_name = _("党员结对")
+        verbose_name_plural = _("党员结对")
+        ordering = ["-year", "member"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "village_branch", "year"], name="member_pairing_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} ↔ {self.village_branch}（{self.year}）"
+
+    def clean(self):
+        if self.village_branch_id and self.village_branch.kind != BranchKind.VILLAGE:
+            raise ValidationError({"village_branch": _("结对对象须是农村党支部。")})
+
+
+class OneTimePassword(models.Model):
+    """Marks an account whose password was set by organisation staff and handed over: the
+    person must choose their own at the next sign-in. The row goes when they do."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        on_delete=models.CASCADE,
+        related_name="one_time_password",
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发放人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(_("发放时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("一次性密码")
+        verbose_name_plural = _("一次性密码")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class OrganisationChange(AppendOnlyModel):
+    """One entry of the organisation's audit list: who changed what, and when.
+
+    `committee` places the entry in the tree (the committee changed, or the one holding the
+    branch or account), so organisation staff read the entries of their own subtree.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisation_changes",
+        help_text=_("空：在服务器上用命令完成。"),
+    )
+    action = models.CharField(_("操作"), max_length=32, choices=OrganisationAction.choices)
+    committee = models.ForeignKey(
+        Committee,
+        verbose_name=_("所属党组织"),
+        on_delete=models.PROTECT,
+        related_name="organisation_changes",
+    )
+    subject = models.CharField(_("对象"), max_length=200)
+    # {field label: [old, new]} for changes; free facts (counts of an import) otherwise.
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("组织变更记录")
+        verbose_name_plural = _("组织变更记录")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()}：{self.subject}"
 
 
 class RetiredToken(models.Model):

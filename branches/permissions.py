@@ -5,22 +5,41 @@ a group. The staff paths of a user are read once and kept on the user object, so
 page that checks many objects runs one query for them.
 """
 
-from branches.models import Branch, CommitteeStaff
+from branches.enums import StaffRole
+from branches.models import Branch, Committee, CommitteeStaff
 
 _PATHS_ATTR = "_pledgewall_staff_paths"
 
 
-def staff_committee_paths(user) -> tuple[str, ...]:
-    """Materialised paths of the committees the user is staff of (empty for others)."""
+def _role_paths(user) -> dict[str, tuple[str, ...]]:
+    """{role: materialised paths of the committees the user holds it over}, read once."""
     if not getattr(user, "is_authenticated", False):
-        return ()
+        return {}
     paths = getattr(user, _PATHS_ATTR, None)
     if paths is None:
-        paths = tuple(
-            CommitteeStaff.objects.filter(user=user).values_list("committee__path", flat=True)
-        )
+        paths = {}
+        for role, path in CommitteeStaff.objects.filter(user=user).values_list(
+            "role", "committee__path"
+        ):
+            paths[role] = (*paths.get(role, ()), path)
         setattr(user, _PATHS_ATTR, paths)
     return paths
+
+
+def staff_committee_paths(user) -> tuple[str, ...]:
+    """Paths of the committees the user reviews as committee staff (empty for others)."""
+    return _role_paths(user).get(StaffRole.REVIEW, ())
+
+
+def organisation_committee_paths(user) -> tuple[str, ...]:
+    """Paths of the committees whose organisation the user keeps (empty for others)."""
+    return _role_paths(user).get(StaffRole.ORGANISATION, ())
+
+
+def forget_roles(user) -> None:
+    """Drop the roles read for this user object, after a change to them."""
+    if hasattr(user, _PATHS_ATTR):
+        delattr(user, _PATHS_ATTR)
 
 
 def is_branch_secretary(user, branch: Branch) -> bool:
@@ -46,6 +65,19 @@ def is_district_staff(user) -> bool:
     from branches.models import PATH_SEGMENT_WIDTH
 
     return any(len(path) == PATH_SEGMENT_WIDTH + 1 for path in staff_committee_paths(user))
+
+
+def is_organisation_staff(user) -> bool:
+    return bool(organisation_committee_paths(user))
+
+
+def is_organisation_staff_over(user, committee: Committee) -> bool:
+    """Keeps the organisation of this committee: organisation staff of it or above."""
+    return any(committee.path.startswith(path) for path in organisation_committee_paths(user))
+
+
+def can_organise_branch(user, branch: Branch) -> bool:
+    return is_organisation_staff_over(user, branch.committee)
 
 
 def can_manage_branch(user, branch: Branch) -> bool:

@@ -1,7 +1,8 @@
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from branches.models import Branch, Committee, Member
-from branches.permissions import staff_committee_paths
+from branches.permissions import organisation_committee_paths, staff_committee_paths
 
 
 def committee_subtree(*, committee: Committee) -> QuerySet[Committee]:
@@ -28,8 +29,34 @@ def members_visible_to(*, user) -> QuerySet[Member]:
     return Member.objects.filter(branch__in=branches_visible_to(user=user))
 
 
-def committees_visible_to(user) -> QuerySet[Committee]:
+def _under(paths, field: str = "path") -> Q:
     scope = Q(pk__in=[])
-    for path in staff_committee_paths(user):
-        scope |= Q(path__startswith=path)
-    return Committee.objects.filter(scope).order_by("path")
+    for path in paths:
+        scope |= Q(**{f"{field}__startswith": path})
+    return scope
+
+
+def committees_visible_to(user) -> QuerySet[Committee]:
+    return Committee.objects.filter(_under(staff_committee_paths(user))).order_by("path")
+
+
+def committees_organised_by(*, user) -> QuerySet[Committee]:
+    """Committees in the subtrees whose organisation the user keeps, closed ones included."""
+    return Committee.objects.filter(_under(organisation_committee_paths(user))).order_by("path")
+
+
+def branches_organised_by(*, user) -> QuerySet[Branch]:
+    """Branches in the subtrees whose organisation the user keeps."""
+    return Branch.objects.filter(_under(organisation_committee_paths(user), "committee__path"))
+
+
+def committee_organised_for(*, user, committee_id: int) -> Committee:
+    """The committee if the user keeps its organisation, else 404."""
+    return get_object_or_404(committees_organised_by(user=user), pk=committee_id)
+
+
+def branch_organised_for(*, user, branch_id: int) -> Branch:
+    """The branch if the user keeps its organisation, else 404."""
+    return get_object_or_404(
+        branches_organised_by(user=user).select_related("committee", "secretary"), pk=branch_id
+    )

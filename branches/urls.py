@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from branches import views
+from branches.views import members as views
 
 app_name = "branches"
 
@@ -13,4 +13,11 @@ urlpatterns = [
     path("members/<int:member_id>/exempt/", views.member_exempt, name="member_exempt"),
     path("members/<int:member_id>/deactivate/", views.member_deactivate, name="member_deactivate"),
     path("members/<int:member_id>/reactivate/", views.member_reactivate, name="member_reactivate"),
+]
+
+# Organisation staff (组织部门管理员): the committee tree, branches, pairings, accounts, the
+# audit list, and the spreadsheet imports. Every URL name starts with "org_".
+urlpatterns += [
+    path("organisation/", include("branches.urls_organisation")),
+    path("organisation/imports/", include("branches.urls_imports")),
 ]

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from branches.models import AppendOnlyModel as BaseAppendOnlyModel
 from branches.models import Branch, Member
 from pledges.enums import (
     ActorRole,
@@ -338,29 +339,13 @@ class ProgressPhoto(models.Model):
         return self.image.name
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise StatusChangeRefused("此记录只能追加，不能修改。")
+class AppendOnlyModel(BaseAppendOnlyModel):
+    """Pledge records refuse a change with the workflow's own exception."""
 
-    def delete(self):
-        raise StatusChangeRefused("此记录只能追加，不能删除。")
-
-
-class AppendOnlyModel(models.Model):
-    """A record of what happened: written once, never changed or deleted."""
-
-    objects = AppendOnlyQuerySet.as_manager()
+    append_only_refusal = StatusChangeRefused
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise StatusChangeRefused("此记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise StatusChangeRefused("此记录只能追加，不能删除。")
 
 
 class PledgeTransition(AppendOnlyModel):

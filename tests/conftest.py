@@ -36,7 +36,7 @@ def org(db):
     """A small tree: district → town committee → two village branches, plus a second town.
 
     Users: the secretary of each branch, staff of the town, staff of the other town,
-    district staff.
+    district staff, and organisation staff of the district and of the town.
     """
 
     class Org:
@@ -54,6 +54,8 @@ def org(db):
     o.town_staff = factories.make_staff(o.town, factories.make_user("jishi"))
     o.other_town_staff = factories.make_staff(o.other_town, factories.make_user("laowo"))
     o.district_staff = factories.make_staff(o.district, factories.make_user("district"))
+    o.district_organiser = factories.make_organiser(o.district, factories.make_user("zuzhi"))
+    o.town_organiser = factories.make_organiser(o.town, factories.make_user("jishi_zuzhi"))
     o.anonymous = None
     return o
 
@@ -82,6 +84,8 @@ ROLES = [
     "district_staff",
     "anonymous",
 ]
+# The organisation pages' matrix adds organisation staff of the district and of the town.
+ORGANISATION_ROLES = [*ROLES, "district_organiser", "town_organiser"]
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import itertools
 
 from django.contrib.auth import get_user_model
 
-from branches.enums import BranchKind, CommitteeKind, Gender
+from branches.enums import BranchKind, CommitteeKind, Gender, StaffRole
 from branches.models import Branch, Committee, CommitteeStaff, Member
 from pledges.enums import NeedCategory, NeedSource, PledgeStatus
 from pledges.models import Need, Pledge
@@ -44,10 +44,15 @@ def make_member(branch=None, name=None, **extra):
     )
 
 
-def make_staff(committee, user=None):
+def make_staff(committee, user=None, role=StaffRole.REVIEW):
     user = user or make_user()
-    CommitteeStaff.objects.create(user=user, committee=committee)
+    CommitteeStaff.objects.create(user=user, committee=committee, role=role)
     return user
+
+
+def make_organiser(committee, user=None):
+    """Organisation staff (组织部门管理员) of the committee's subtree."""
+    return make_staff(committee, user, role=StaffRole.ORGANISATION)
 
 
 def make_need(branch=None, **extra):

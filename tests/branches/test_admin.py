@@ -4,12 +4,22 @@ from django.contrib import admin
 from django.urls import reverse
 
 from branches.enums import BranchKind, ExemptionReason
-from branches.models import Branch, Committee, CommitteeStaff, Member, Pairing, RetiredToken
+from branches.models import (
+    Branch,
+    Committee,
+    CommitteeStaff,
+    Member,
+    MemberPairing,
+    OneTimePassword,
+    OrganisationChange,
+    Pairing,
+    RetiredToken,
+)
 from tests import factories
 
-MODELS = [Committee, Branch, Member, Pairing, CommitteeStaff]
+MODELS = [Committee, Branch, Member, Pairing, MemberPairing, CommitteeStaff]
 # Records written by the product itself, shown read-only.
-RECORD_MODELS = [RetiredToken]
+RECORD_MODELS = [RetiredToken, OneTimePassword, OrganisationChange]
 
 
 def admin_url(model, view, *args):
@@ -21,6 +31,8 @@ def filled(org):
     """The org tree plus a member and a pairing, so every changelist has rows."""
     office = factories.make_branch(org.town, kind=BranchKind.GOVERNMENT_OFFICE, name="综合办党支部")
     Pairing.objects.create(office_branch=office, village_branch=org.branch, year=2026)
+    clerk = factories.make_member(office, name="周明")
+    MemberPairing.objects.create(member=clerk, village_branch=org.branch, year=2026)
     factories.make_member(org.branch, name="李荣花", phone="13900000000")
     return org
 

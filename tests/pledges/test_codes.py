@@ -217,7 +217,7 @@ def test_member_token_reissue_skips_tokens_in_use(org, monkeypatch):
     other = services.member_token_reissue(member=other, actor=org.secretary)
     retired = RetiredToken.objects.get(member=other).token
     candidates = iter([other.public_token, org.branch.public_token, retired, "FRESH2TKEN"])
-    monkeypatch.setattr(services, "new_public_token", lambda: next(candidates))
+    monkeypatch.setattr(services.members, "new_public_token", lambda: next(candidates))
 
     member = services.member_token_reissue(member=member, actor=org.secretary)
 
@@ -228,7 +228,7 @@ def test_member_token_reissue_skips_tokens_in_use(org, monkeypatch):
 def test_member_token_reissue_gives_up_and_keeps_the_old_token(org, monkeypatch):
     member = make_member(org.branch)
     old_token = member.public_token
-    monkeypatch.setattr(services, "new_public_token", lambda: org.branch.public_token)
+    monkeypatch.setattr(services.members, "new_public_token", lambda: org.branch.public_token)
 
     with pytest.raises(RuntimeError):
         services.member_token_reissue(member=member, actor=org.secretary)

@@ -1,0 +1,5 @@
+from branches.forms.members import (  # noqa: F401
+    ExemptionForm,
+    MemberForm,
+    add_service_error,
+)
