@@ -6,6 +6,7 @@ from branches.models import (
     Branch,
     Committee,
     CommitteeStaff,
+    ImportBatch,
     Member,
     MemberPairing,
     OneTimePassword,
@@ -148,4 +149,21 @@ class OrganisationChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Uploaded spreadsheets and what became of them; the file itself is not shown."""
+
+    list_display = ["created_at", "kind", "filename", "committee", "status", "created_by"]
+    list_select_related = ["committee", "created_by"]
+    list_filter = ["kind", "status"]
+    readonly_fields = [*list_display, "full_roster", "finished_at", "summary"]
+    exclude = ["content"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -69,3 +69,14 @@ class OrganisationAction(models.TextChoices):
     IMPORT_ORGANISATION = "import_organisation", _("导入组织架构")
     IMPORT_MEMBERS = "import_members", _("导入党员名册")
     DISTRICT_START = "district_start", _("建立区（县）党组织")
+
+
+class ImportKind(models.TextChoices):
+    ORGANISATION = "organisation", _("组织架构")
+    MEMBERS = "members", _("党员名册")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("待确认")
+    APPLIED = "applied", _("已导入")
+    ABANDONED = "abandoned", _("已放弃")

@@ -12,6 +12,8 @@ from branches.enums import (
     CommitteeKind,
     ExemptionReason,
     Gender,
+    ImportKind,
+    ImportStatus,
     OrganisationAction,
     StaffRole,
 )
@@ -137,6 +139,8 @@ class Branch(models.Model):
     committee = models.ForeignKey(
         Committee, verbose_name=_("上级党委"), on_delete=models.PROTECT, related_name="branches"
     )
+    # The secretary as the organisation's roster names them, account or not.
+    secretary_name = models.CharField(_("支部书记"), max_length=50, blank=True)
     secretary = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("支部书记账号"),
@@ -433,3 +437,47 @@ class RetiredToken(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class ImportBatch(models.Model):
+    """An uploaded spreadsheet between its preview and its confirmation.
+
+    The file itself is kept, so the preview can be shown again, confirmed or abandoned
+    later, and what is written on confirmation is planned afresh from the same bytes.
+    """
+
+    kind = models.CharField(_("导入内容"), max_length=16, choices=ImportKind.choices)
+    committee = models.ForeignKey(
+        Committee,
+        verbose_name=_("导入范围"),
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+    )
+    filename = models.CharField(_("文件名"), max_length=255)
+    content = models.BinaryField(_("文件内容"))
+    # A full roster: active members of the file's branches missing from it are offered
+    # for taking off the roll.
+    full_roster = models.BooleanField(_("完整名册"), default=False)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_batches",
+    )
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # Counts written on confirmation: {"new": 3, "changed": 1, ...}.
+    summary = models.JSONField(_("导入结果"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}：{self.filename}"

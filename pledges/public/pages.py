@@ -320,8 +320,10 @@ class BoardPage:
 
 
 def secretary_name(branch: Branch) -> str:
-    """The secretary's name, surname first; empty when the account has no name (the
-    login name is never shown)."""
+    """The secretary's name as the organisation records it, else the account's name,
+    surname first; empty when neither has one (the login name is never shown)."""
+    if branch.secretary_name:
+        return branch.secretary_name
     user = branch.secretary
     if user is None:
         return ""

@@ -8,6 +8,7 @@ from branches.models import (
     Branch,
     Committee,
     CommitteeStaff,
+    ImportBatch,
     Member,
     MemberPairing,
     OneTimePassword,
@@ -19,7 +20,7 @@ from tests import factories
 
 MODELS = [Committee, Branch, Member, Pairing, MemberPairing, CommitteeStaff]
 # Records written by the product itself, shown read-only.
-RECORD_MODELS = [RetiredToken, OneTimePassword, OrganisationChange]
+RECORD_MODELS = [RetiredToken, OneTimePassword, OrganisationChange, ImportBatch]
 
 
 def admin_url(model, view, *args):
