@@ -12,6 +12,7 @@ class CommitteeKind(models.TextChoices):
 
 class BranchKind(models.TextChoices):
     VILLAGE = "village", _("农村")
+    COMMUNITY = "community", _("社区")
     HEALTH_CENTRE = "health_centre", _("卫生院")
     SCHOOL = "school", _("学校")
     GOVERNMENT_OFFICE = "government_office", _("机关")

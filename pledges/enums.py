@@ -11,6 +11,10 @@ class NeedCategory(models.TextChoices):
     INFRASTRUCTURE = "infrastructure", _("基础设施")
     ENVIRONMENT = "environment", _("人居环境")
     INDUSTRY = "industry", _("产业发展")
+    HEALTH_SERVICE = "health_service", _("健康服务")
+    EDUCATION_CARE = "education_care", _("教育关爱")
+    PAIRED_ASSISTANCE = "paired_assistance", _("结对帮扶")
+    EMPLOYMENT = "employment", _("就业帮扶")
     OTHER = "other", _("其他")
 
 
