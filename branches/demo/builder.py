@@ -22,7 +22,7 @@ from django.utils import timezone
 from branches.demo import histories, needs, people, pledging
 from branches.demo import plan as shape
 from branches.demo.context import BranchContext, Clock
-from branches.enums import CommitteeKind, Gender
+from branches.enums import CommitteeKind, Gender, StaffRole
 from branches.models import Branch, Committee, CommitteeStaff, Member, Pairing, path_segment
 from branches.tokens import new_public_token
 from pledges.models import Need, Pledge, PledgeTransition, ProgressRecord, TimeNode
@@ -34,11 +34,13 @@ DEMO_PASSWORD = "demo12345"
 BATCH_SIZE = 2000
 REPORT_MONTHS = 3
 
-ADMIN, DISTRICT, JISHI_STAFF = "admin", "district", "jishi"
+ADMIN, DISTRICT, JISHI_STAFF, ORGANISER = "admin", "district", "jishi", "zuzhi"
 # The demo secretaries' usernames, by branch key.
 SECRETARY_LOGINS = {shape.FANZHAI: "fanzhai", shape.JISHI_VILLAGE: "jishicun"}
 # The article's head of the district's organisation department, staff of its root.
 DISTRICT_STAFF_NAME = ("王", "长春", "组织人力资源社会保障局局长")
+# The organisation department's clerk who keeps the tree, accounts and rosters.
+ORGANISER_NAME = ("刘", "晓燕", "组织人力资源社会保障局组织科")
 
 
 def row_counts() -> list[tuple[str, int]]:
@@ -89,6 +91,7 @@ def demo_logins() -> list[tuple[str, str]]:
         (ADMIN, "系统管理员（超级用户，兼最上级党组织工作人员）"),
         (DISTRICT, f"{root_name}工作人员：审核、讲评全部承诺"),
         (JISHI_STAFF, "姬石镇党委工作人员：审核本镇各党支部的承诺"),
+        (ORGANISER, f"{root_name}组织部门管理员：党组织、账号、党员名册导入"),
         (
             SECRETARY_LOGINS[shape.FANZHAI],
             f"范寨村党支部书记{secretary(shape.FANZHAI)}：录入需求、承诺、践诺记实",
@@ -225,12 +228,21 @@ class DemoBuilder:
             titles.append(title)
         admin = self._user(ADMIN, "", "", demo=True)
         admin.is_superuser = True
-        self._insert(get_user_model(), users + [admin])
+        organiser = self._user(ORGANISER, *ORGANISER_NAME[:2], demo=True)
+        self._insert(get_user_model(), users + [admin, organiser])
         roles = [
             CommitteeStaff(user_id=user.pk, committee_id=committee.pk, title=title)
             for user, committee, title in zip(users, committees, titles, strict=True)
         ]
         roles.append(CommitteeStaff(user_id=admin.pk, committee_id=self.top.pk, title="系统管理员"))
+        roles.append(
+            CommitteeStaff(
+                user_id=organiser.pk,
+                committee_id=self.top.pk,
+                role=StaffRole.ORGANISATION,
+                title=ORGANISER_NAME[2],
+            )
+        )
         self._insert(CommitteeStaff, roles)
         self.staff_user_ids = {c.pk: u.pk for u, c in zip(users, committees, strict=True)}
 

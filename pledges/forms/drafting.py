@@ -9,7 +9,8 @@ from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Member
-from pledges.enums import NeedCategory, NeedStatus, Rhythm
+from pledges.enums import NeedStatus, Rhythm
+from pledges.focus_areas import category_choices, focus_areas
 from pledges.models import Need, Pledge
 from pledges.selectors import URGENCY_RANK
 
@@ -135,7 +136,13 @@ class PledgeForm(forms.ModelForm):
             initial=self.today.year,
         )
         self.fields["rhythm"].choices = [("", _("（一次性承诺不选）")), *Rhythm.choices]
-        self.fields["category"].choices = [("", _("请选择类别")), *NeedCategory.choices]
+        self.fields["category"].choices = category_choices(branch.kind, blank_label=_("请选择类别"))
+        areas = focus_areas(branch.kind)
+        if areas:
+            self.fields["category"].help_text = _("%(kind)s党支部的承诺重点：%(areas)s。") % {
+                "kind": branch.get_kind_display(),
+                "areas": "、".join(str(area.label) for area in areas),
+            }
 
     def clean(self):
         cleaned = super().clean()

@@ -19,14 +19,21 @@ from branches.demo import build_demo, wipe_all_data
 from branches.demo.plan import district_plans
 from branches.enums import BranchKind, CommitteeKind, ExemptionReason, Gender
 from branches.models import Branch, Committee, CommitteeStaff, Member, Pairing
-from branches.permissions import is_branch_secretary, is_district_staff, is_upper_staff
+from branches.permissions import (
+    is_branch_secretary,
+    is_district_staff,
+    is_organisation_staff,
+    is_organisation_staff_over,
+    is_upper_staff,
+    staff_committee_paths,
+)
 from pledges.enums import ActorRole, NeedStatus, PledgeMove, PledgeStatus, Rhythm
 from pledges.models import Need, Pledge, PledgeTransition, ProgressRecord, TimeNode
 from pledges.workflow import DONE_STATUSES, TRANSITIONS
 from reviews.models import MonthlyReport
 from tests.factories import PATH_TO_STATUS
 
-DEMO_LOGINS = ["admin", "district", "jishi", "fanzhai", "jishicun"]
+DEMO_LOGINS = ["admin", "district", "jishi", "zuzhi", "fanzhai", "jishicun"]
 ROOT = "漯河市城乡一体化示范区党工委"
 OFFICE = "示范区党政综合办公室党支部"
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
@@ -58,7 +65,9 @@ def test_seed_demo_builds_the_article_district(seeded):
         "两新组织党委",
     }
     assert Branch.objects.count() == 53
-    assert set(Branch.objects.values_list("kind", flat=True)) == set(BranchKind.values)
+    # Every kind the article names; its district has no urban community (社区) branch.
+    article_kinds = set(BranchKind.values) - {BranchKind.COMMUNITY}
+    assert set(Branch.objects.values_list("kind", flat=True)) == article_kinds
     fanzhai = Branch.objects.get(name="范寨村党支部")
     assert (fanzhai.kind, fanzhai.village, fanzhai.committee.name) == (
         BranchKind.VILLAGE,
@@ -212,6 +221,11 @@ def test_seed_demo_logins_authenticate_with_their_roles(seeded):
     assert is_upper_staff(users["jishi"], fanzhai)
     assert not is_upper_staff(users["jishi"], Branch.objects.get(name=OFFICE))
     assert users["fanzhai"].get_full_name().replace(" ", "") in ("彦军王", "王彦军")
+    # zuzhi keeps the whole district's organisation and reviews nothing.
+    root = Committee.objects.get(parent=None)
+    assert is_organisation_staff_over(users["zuzhi"], root)
+    assert not staff_committee_paths(users["zuzhi"])
+    assert not is_organisation_staff(users["district"])
     others = get_user_model().objects.exclude(username__in=DEMO_LOGINS)
     role_users = Branch.objects.count() + Committee.objects.count()  # secretaries and staff
     assert others.count() == role_users - 4  # district, jishi, fanzhai, jishicun
