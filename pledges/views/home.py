@@ -1,18 +1,23 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from branches.permissions import staff_committee_paths
+from branches.permissions import is_organisation_staff, staff_committee_paths
+from branches.selectors_organisation import organisation_todo
 from pledges.selectors import secretary_branch, secretary_todo, staff_todo
 
 
 @login_required
 def home(request):
-    """Each person's own to-do: a secretary's branch, committee staff's subtree."""
+    """Each person's own to-do: a secretary's branch, committee staff's subtree, and the
+    organisation staff's accounts and branches."""
     branch = secretary_branch(user=request.user)
     context = {
         "secretary_todo": secretary_todo(branch=branch) if branch else None,
         "staff_todo": staff_todo(user=request.user)
         if staff_committee_paths(request.user)
+        else None,
+        "organisation_todo": organisation_todo(user=request.user)
+        if is_organisation_staff(request.user)
         else None,
     }
     return render(request, "pledges/home.html", context)

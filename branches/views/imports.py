@@ -1,0 +1,257 @@
+"""Spreadsheet imports of organisation staff: templates, roster export, upload, preview,
+confirm and abandon. Secretaries and committee staff get 403 on every page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from branches.enums import ImportKind, ImportStatus
+from branches.forms.imports import ImportUploadForm, import_choices_from_post
+from branches.imports import services
+from branches.imports.plan import NEW_MEMBER, Choices, Plan, RowStatus
+from branches.imports.reading import ImportRefused
+from branches.imports.selectors import import_batch_for, import_batches_organised_by
+from branches.imports.writing import roster_workbook, template_workbook
+from branches.models import Member
+from branches.permissions import is_organisation_staff
+from branches.selectors import branch_organised_for, branches_organised_by
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RECENT_BATCHES = 20
+TEMPLATE_NAMES = {
+    ImportKind.ORGANISATION: "组织架构导入模板.xlsx",
+    ImportKind.MEMBERS: "党员名册导入模板.xlsx",
+}
+# Row filters of the preview: key → (label, statuses shown).
+ROW_FILTERS = {
+    "": (
+        gettext_lazy("有变化和问题"),
+        {RowStatus.NEW, RowStatus.CHANGED, RowStatus.ERROR, RowStatus.AMBIGUOUS},
+    ),
+    "problems": (gettext_lazy("只看问题"), {RowStatus.ERROR, RowStatus.AMBIGUOUS}),
+    "changes": (gettext_lazy("只看新增和修改"), {RowStatus.NEW, RowStatus.CHANGED}),
+    "all": (gettext_lazy("全部"), set(RowStatus)),
+}
+
+
+def _require_organiser(user) -> None:
+    if not is_organisation_staff(user):
+        raise PermissionDenied(_("只有组织部门管理员可以导入组织架构和党员名册。"))
+
+
+def _kind(kind: str) -> ImportKind:
+    if kind not in ImportKind.values:
+        raise Http404
+    return ImportKind(kind)
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _render_index(request, kind: ImportKind, form, status=200):
+    context = {
+        "kind": kind,
+        "kind_label": kind.label,
+        "kinds": ImportKind.choices,
+        "form": form,
+        "batches": import_batches_organised_by(user=request.user).filter(kind=kind)[
+            :RECENT_BATCHES
+        ],
+    }
+    if kind == ImportKind.MEMBERS:
+        context["export_branches"] = (
+            branches_organised_by(user=request.user)
+            .select_related("committee")
+            .order_by("committee__path", "name")
+        )
+    return render(request, "branches/imports/index.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_GET
+def import_home(request):
+    _require_organiser(request.user)
+    return redirect("branches:org_import_index", ImportKind.MEMBERS)
+
+
+@never_cache
+@login_required
+@require_GET
+def import_index(request, kind: str):
+    """Template download, roster export, the upload form and the recent batches."""
+    _require_organiser(request.user)
+    kind = _kind(kind)
+    return _render_index(request, kind, ImportUploadForm(user=request.user, kind=kind))
+
+
+@never_cache
+@login_required
+@require_POST
+def import_upload(request, kind: str):
+    """Keep the file and show its preview; a refused file stays on the page, unstored."""
+    _require_organiser(request.user)
+    kind = _kind(kind)
+    form = ImportUploadForm(request.POST, request.FILES, user=request.user, kind=kind)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.import_batch_create(
+                kind=kind,
+                committee=form.cleaned_data["committee"],
+                filename=upload.name,
+                content=upload.read(),
+                full_roster=form.cleaned_data.get("full_roster", False),
+                actor=request.user,
+            )
+        except ImportRefused as refusal:
+            form.add_error("file", refusal.message)
+        else:
+            return redirect("branches:org_import_preview", batch.pk)
+    return _render_index(request, kind, form)
+
+
+@never_cache
+@login_required
+@require_GET
+def import_template(request, kind: str):
+    _require_organiser(request.user)
+    kind = _kind(kind)
+    return _xlsx(template_workbook(kind), TEMPLATE_NAMES[kind])
+
+
+@never_cache
+@login_required
+@require_GET
+def import_export(request):
+    """The roster of the person's subtrees, or of one branch (?branch=), as the template."""
+    _require_organiser(request.user)
+    branch_id = request.GET.get("branch", "")
+    if branch_id:
+        if not branch_id.isdigit():
+            raise Http404
+        branch = branch_organised_for(user=request.user, branch_id=int(branch_id))
+        members = Member.objects.filter(branch=branch)
+        name = branch.name
+    else:
+        members = Member.objects.filter(branch__in=branches_organised_by(user=request.user))
+        name = _("全部")
+    day = timezone.localdate().strftime("%Y%m%d")
+    return _xlsx(roster_workbook(members), f"党员名册-{name}-{day}.xlsx")
+
+
+def _questions(plan: Plan, choices: Choices) -> list[dict]:
+    questions = []
+    for row in plan.ambiguous_rows:
+        answer = choices.matches.get(row.number)
+        options = [
+            {"value": str(c.pk), "label": c.label, "checked": answer == c.pk}
+            for c in row.candidates
+        ]
+        options.append(
+            {"value": NEW_MEMBER, "label": _("都不是：新党员"), "checked": answer == NEW_MEMBER}
+        )
+        questions.append({"row": row, "options": options})
+    return questions
+
+
+def _render_preview(request, batch, plan: Plan | None, *, choices=None, problems=(), status=200):
+    show = request.GET.get("show", "")
+    if show not in ROW_FILTERS:
+        show = ""
+    choices = choices or Choices()
+    context = {
+        "batch": batch,
+        "plan": plan,
+        "show": show,
+        "filters": [(key, label) for key, (label, _statuses) in ROW_FILTERS.items()],
+        "problems": problems,
+        "outcome": batch.summary if batch.status == ImportStatus.APPLIED else None,
+    }
+    if plan is not None:
+        shown = ROW_FILTERS[show][1]
+        context.update(
+            rows=[row for row in plan.rows if row.status in shown],
+            counts=plan.count_items(),
+            questions=_questions(plan, choices),
+            roll_off=[
+                {"member": entry, "checked": entry.pk in choices.roll_off}
+                for entry in plan.roll_off
+            ],
+            fingerprint=plan.fingerprint(),
+        )
+    return render(request, "branches/imports/preview.html", context, status=status)
+
+
+def _pending_plan(request, batch) -> Plan | None:
+    if batch.status != ImportStatus.PENDING:
+        return None
+    try:
+        return services.import_batch_plan(batch=batch)
+    except ImportRefused as refusal:  # a file kept under other rules than today's
+        messages.error(request, refusal.message)
+        return None
+
+
+@never_cache
+@login_required
+@require_GET
+def import_preview(request, batch_id: int):
+    _require_organiser(request.user)
+    batch = import_batch_for(user=request.user, batch_id=batch_id)
+    return _render_preview(request, batch, _pending_plan(request, batch))
+
+
+@never_cache
+@login_required
+@require_POST
+def import_confirm(request, batch_id: int):
+    _require_organiser(request.user)
+    batch = import_batch_for(user=request.user, batch_id=batch_id)
+    plan = _pending_plan(request, batch)
+    if plan is None:
+        return _render_preview(request, batch, None)
+    choices = import_choices_from_post(plan, request.POST)
+    try:
+        services.import_batch_confirm(
+            batch=batch,
+            actor=request.user,
+            choices=choices,
+            fingerprint=request.POST.get("fingerprint", ""),
+        )
+    except services.PlanChanged as changed:
+        messages.warning(request, _("预览之后数据已有变化：请核对下面更新后的预览，再确认导入。"))
+        return _render_preview(request, batch, changed.plan, choices=choices)
+    except ValidationError as error:
+        return _render_preview(request, batch, plan, choices=choices, problems=error.messages)
+    messages.success(request, _("已导入“%(name)s”。") % {"name": batch.filename})
+    return redirect("branches:org_import_preview", batch.pk)
+
+
+@never_cache
+@login_required
+@require_POST
+def import_abandon(request, batch_id: int):
+    _require_organiser(request.user)
+    batch = import_batch_for(user=request.user, batch_id=batch_id)
+    try:
+        services.import_batch_abandon(batch=batch, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("branches:org_import_preview", batch.pk)
+    messages.success(
+        request, _("已放弃导入“%(name)s”，没有写入任何数据。") % {"name": batch.filename}
+    )
+    return redirect("branches:org_import_index", batch.kind)
