@@ -81,3 +81,13 @@ class ImportStatus(models.TextChoices):
     PENDING = "pending", _("待确认")
     APPLIED = "applied", _("已导入")
     ABANDONED = "abandoned", _("已放弃")
+
+
+class ImportRowStatus(models.TextChoices):
+    """What the import does with one row (not stored: the preview's vocabulary)."""
+
+    NEW = "new", _("新增")
+    CHANGED = "changed", _("修改")
+    UNCHANGED = "unchanged", _("不变")
+    ERROR = "error", _("有错误")
+    AMBIGUOUS = "ambiguous", _("待确认")

@@ -67,10 +67,11 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from branches.enums import CommitteeKind, StaffRole
-    from branches.imports.writing import roster_workbook
+    from branches.enums import BranchKind, CommitteeKind, ExemptionReason, ImportKind, StaffRole
+    from branches.imports.cells import NO, YES
+    from branches.imports.schemas import BRANCH_ROW, COMMITTEE_ROW
+    from branches.imports.writing import filled_workbook, roster_workbook
     from branches.models import Committee, CommitteeStaff, ImportBatch, Member
-    from tests.branches.test_imports_support import member_row, org_row, org_xlsx, xlsx
 
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.DEBUG = False
@@ -93,18 +94,23 @@ def main() -> int:
     rng = random.Random(8)
     towns = [f"第{i}镇党委" for i in range(1, 6)]
     branches = [f"第{i}村党支部" for i in range(1, args.branches + 1)]
+    # Rows by the templates' column keys (branches.imports.schemas), written in the
+    # template's layout, as an organiser fills the downloaded template.
     organisation_rows = [
-        org_row(kind="党委", name=town, parent="", type_="镇（街道）党委") for town in towns
+        {"row_kind": COMMITTEE_ROW, "name": town, "kind": str(CommitteeKind.TOWN.label)}
+        for town in towns
     ] + [
-        org_row(
-            name=branch,
-            parent=towns[i % len(towns)],
-            village=branch.removesuffix("党支部"),
-            secretary=_name(rng),
-        )
+        {
+            "row_kind": BRANCH_ROW,
+            "name": branch,
+            "parent": towns[i % len(towns)],
+            "kind": str(BranchKind.VILLAGE.label),
+            "village": branch.removesuffix("党支部"),
+            "secretary_name": _name(rng),
+        }
         for i, branch in enumerate(branches)
     ]
-    organisation = org_xlsx(organisation_rows)
+    organisation = filled_workbook(ImportKind.ORGANISATION, organisation_rows)
 
     seen = set()
     roster_rows = []
@@ -115,18 +121,19 @@ def main() -> int:
         seen.add((branch, name))
         exempt = rng.random() < 0.1
         roster_rows.append(
-            member_row(
-                党支部=branch,
-                姓名=name,
-                性别=rng.choice("男女"),
-                出生年份=rng.randint(1940, 1990),
-                入党日期=f"{rng.randint(2010, 2020)}-{rng.randint(1, 12):02d}-01",
-                联系电话=f"139{rng.randint(0, 99_999_999):08d}",
-                免于承诺="是" if exempt else "否",
-                免于承诺原因="年老体弱" if exempt else None,
-            )
+            {
+                "branch": branch,
+                "name": name,
+                "gender": rng.choice("男女"),
+                "birth_year": rng.randint(1940, 1990),
+                "joined_on": f"{rng.randint(2010, 2020)}-{rng.randint(1, 12):02d}-01",
+                "phone": f"139{rng.randint(0, 99_999_999):08d}",
+                "is_exempt": YES if exempt else NO,
+                "exemption_reason": str(ExemptionReason.OLD_AGE.label) if exempt else None,
+                "is_active": YES,
+            }
         )
-    roster = xlsx(roster_rows)
+    roster = filled_workbook(ImportKind.MEMBERS, roster_rows)
 
     results = []
 

@@ -100,3 +100,36 @@ def client_as(client, org):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def page(settings, tmp_path):
+    """A headless Chromium page on a cheap phone's screen (browser tests)."""
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # between browser steps are plain synchronous calls and safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        # A cheap phone's screen.
+        context = browser.new_context(viewport={"width": 360, "height": 780}, locale="zh-CN")
+        context.set_default_timeout(15000)
+        yield context.new_page()
+        browser.close()
+        # Under Playwright the test's ORM calls run in a context of their own, with a
+        # connection pytest-django does not know of: close it, or the test database
+        # cannot be dropped at the end of the run.
+        connections.close_all()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -35,7 +35,7 @@ class AccountCreateForm(forms.Form):
         label=_("党支部"),
         queryset=Branch.objects.none(),
         error_messages=INVALID_CHOICE,
-        help_text=_("已有书记账号的支部，新账号将取代原账号。"),
+        help_text=_("已有书记账号的支部，新账号将取代原账号；原账号如没有其他职务，将同时停用。"),
     )
     committee = CommitteeChoiceField(
         label=_("党委"), queryset=Committee.objects.none(), error_messages=INVALID_CHOICE

@@ -5,7 +5,8 @@ from pathlib import Path
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from branches.imports.plan import Choices, Plan, RowStatus
+from branches.enums import ImportRowStatus
+from branches.imports.plan import Choices, Plan
 from branches.imports.reading import ImportRefused
 from branches.imports.services import import_file_apply, plan_import
 from branches.models import Committee
@@ -42,14 +43,14 @@ def plan_lines(plan: Plan) -> list[str]:
         " · ".join(f"{label} {count}" for _status, label, count in plan.count_items()),
     ]
     for row in plan.rows:
-        if row.status == RowStatus.UNCHANGED:
+        if row.status == ImportRowStatus.UNCHANGED:
             continue
         head = _("第 %(row)s 行 %(status)s %(label)s") % {
             "row": row.number,
             "status": row.status.label,
             "label": row.label,
         }
-        if row.status == RowStatus.ERROR:
+        if row.status == ImportRowStatus.ERROR:
             lines.extend(f"  {error}" for error in row.errors)
             continue
         lines.append(head)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.enums import ExemptionReason, Gender, ImportKind
+from branches.enums import ExemptionReason, Gender, ImportKind, ImportRowStatus
 from branches.forms.members import JOINING_AGE
 from branches.imports.plan import (
     NEW_MEMBER,
@@ -19,7 +19,6 @@ from branches.imports.plan import (
     Plan,
     RollOff,
     RowPlan,
-    RowStatus,
     display,
     mask_phone,
 )
@@ -255,7 +254,7 @@ def plan_members(*, table: Table, scope: Committee, full_roster: bool = False) -
         if branch is not None:
             file_branches.add(branch.pk)
         label = " · ".join(v for v in (values.get("branch", ""), values.get("name", "")) if v)
-        row = RowPlan(number=number, label=label, status=RowStatus.ERROR, values=values)
+        row = RowPlan(number=number, label=label, status=ImportRowStatus.ERROR, values=values)
         rows.append(row)
         candidates = []
         if member is None and branch is not None and values.get("id") is None and "name" in values:
@@ -266,7 +265,7 @@ def plan_members(*, table: Table, scope: Committee, full_roster: bool = False) -
                 row.candidates = [Candidate(m.pk, data.describe(m)) for m in candidates]
                 errors.extend(_row_rule_errors(number, values, None, failed))
                 if not errors:
-                    row.status = RowStatus.AMBIGUOUS
+                    row.status = ImportRowStatus.AMBIGUOUS
                     row.values["branch_id"] = branch.pk
                     row.details = _details(values)
                 row.errors = errors
@@ -278,12 +277,12 @@ def plan_members(*, table: Table, scope: Committee, full_roster: bool = False) -
             continue
         row.values["branch_id"] = branch.pk
         if member is None:
-            row.status = RowStatus.NEW
+            row.status = ImportRowStatus.NEW
             row.details = _details(values)
             continue
         row.target = member.pk
         row.changes = _changes(values, member, branch, data)
-        row.status = RowStatus.CHANGED if row.changes else RowStatus.UNCHANGED
+        row.status = ImportRowStatus.CHANGED if row.changes else ImportRowStatus.UNCHANGED
 
     plan = Plan(kind=ImportKind.MEMBERS, scope=scope, rows=rows, full_roster=full_roster)
     if full_roster:
@@ -312,7 +311,7 @@ def _member_from(values: dict, member: Member) -> list[str]:
 def apply_members(*, plan: Plan, choices: Choices) -> dict[str, int]:
     """Write the plan (the caller holds the transaction); counts of what was written."""
     now = timezone.now()
-    targets = {row.target for row in plan.rows if row.status == RowStatus.CHANGED}
+    targets = {row.target for row in plan.rows if row.status == ImportRowStatus.CHANGED}
     chosen = {
         row.number: choices.matches[row.number]
         for row in plan.ambiguous_rows
@@ -322,8 +321,10 @@ def apply_members(*, plan: Plan, choices: Choices) -> dict[str, int]:
     existing = Member.objects.in_bulk(targets)
     new, changed = [], []
     for row in plan.rows:
-        target = row.target if row.status == RowStatus.CHANGED else chosen.get(row.number)
-        if row.status == RowStatus.NEW or (row.status == RowStatus.AMBIGUOUS and target is None):
+        target = row.target if row.status == ImportRowStatus.CHANGED else chosen.get(row.number)
+        if row.status == ImportRowStatus.NEW or (
+            row.status == ImportRowStatus.AMBIGUOUS and target is None
+        ):
             member = Member(branch_id=row.values["branch_id"])
             _member_from(row.values, member)
             new.append(member)

@@ -10,8 +10,8 @@ from collections import defaultdict
 
 from django.utils.translation import gettext as _
 
-from branches.enums import BranchKind, CommitteeKind, ImportKind
-from branches.imports.plan import Change, Plan, RowPlan, RowStatus, display
+from branches.enums import BranchKind, CommitteeKind, ImportKind, ImportRowStatus
+from branches.imports.plan import Change, Plan, RowPlan, display
 from branches.imports.reading import Table
 from branches.imports.schemas import (
     BRANCH_ROW,
@@ -130,7 +130,7 @@ def plan_organisation(*, table: Table, scope: Committee) -> Plan:
         row = RowPlan(
             number=number,
             label=" ".join(v for v in (values.get("row_kind", ""), values.get("name", "")) if v),
-            status=RowStatus.ERROR,
+            status=ImportRowStatus.ERROR,
             values=values,
             errors=errors,
         )
@@ -145,7 +145,7 @@ def plan_organisation(*, table: Table, scope: Committee) -> Plan:
     _refuse_cycles(rows, tree, committee_rows)
     for row in rows:
         if row.errors:
-            row.status = RowStatus.ERROR
+            row.status = ImportRowStatus.ERROR
     return Plan(kind=ImportKind.ORGANISATION, scope=scope, rows=rows)
 
 
@@ -169,7 +169,7 @@ def _plan_committee(row: RowPlan, tree: _Tree, node: tuple) -> None:
                 cell_message(number, HEADERS["name"], _("导入范围的最上级党组织不能通过导入修改。"))
             )
         if not row.errors:
-            row.status = RowStatus.UNCHANGED
+            row.status = ImportRowStatus.UNCHANGED
             row.target = tree.scope.pk
         return
     parent, problem = tree.parent_node(values.get("parent", ""))
@@ -185,7 +185,7 @@ def _plan_committee(row: RowPlan, tree: _Tree, node: tuple) -> None:
                 cell_message(number, HEADERS["parent"], _closed_message(tree, parent))
             )
             return
-        row.status = RowStatus.NEW
+        row.status = ImportRowStatus.NEW
         row.details = (
             f"{HEADERS['kind']} {values['kind']} · {HEADERS['parent']} {tree.node_name(parent)}"
         )
@@ -211,7 +211,7 @@ def _plan_committee(row: RowPlan, tree: _Tree, node: tuple) -> None:
         )
     if not row.errors:
         row.target = committee.pk
-        row.status = RowStatus.CHANGED if row.changes else RowStatus.UNCHANGED
+        row.status = ImportRowStatus.CHANGED if row.changes else ImportRowStatus.UNCHANGED
 
 
 def _plan_branch(row: RowPlan, tree: _Tree, seen: dict[tuple, int]) -> None:
@@ -249,7 +249,7 @@ def _plan_branch(row: RowPlan, tree: _Tree, seen: dict[tuple, int]) -> None:
         row.errors.append(cell_message(number, HEADERS["parent"], _closed_message(tree, parent)))
         return
     if branch is None:
-        row.status = RowStatus.NEW
+        row.status = ImportRowStatus.NEW
         row.details = " · ".join(
             f"{HEADERS[key]} {value}"
             for key, value in (
@@ -279,7 +279,7 @@ def _plan_branch(row: RowPlan, tree: _Tree, seen: dict[tuple, int]) -> None:
                 Change(HEADERS[key], display(getattr(branch, key)), display(values[key]))
             )
     row.target = branch.pk
-    row.status = RowStatus.CHANGED if row.changes else RowStatus.UNCHANGED
+    row.status = ImportRowStatus.CHANGED if row.changes else ImportRowStatus.UNCHANGED
 
 
 def _refuse_cycles(rows: list[RowPlan], tree: _Tree, committee_rows: dict[int, tuple]) -> None:
@@ -317,7 +317,7 @@ def apply_organisation(*, plan: Plan) -> dict[str, int]:
         row
         for row in plan.rows
         if row.values.get("row_kind") == COMMITTEE_ROW
-        and row.status in (RowStatus.NEW, RowStatus.CHANGED)
+        and row.status in (ImportRowStatus.NEW, ImportRowStatus.CHANGED)
     ]
 
     def resolved(node):
@@ -329,7 +329,7 @@ def apply_organisation(*, plan: Plan) -> dict[str, int]:
             raise RuntimeError("committee rows without a resolvable parent")
         for row in ready:
             parent_pk = resolved(row.values["parent_node"])
-            if row.status == RowStatus.NEW:
+            if row.status == ImportRowStatus.NEW:
                 committee = Committee(
                     name=row.values["name"], kind=row.values["kind_value"], parent_id=parent_pk
                 )
@@ -347,14 +347,14 @@ def apply_organisation(*, plan: Plan) -> dict[str, int]:
         row
         for row in plan.rows
         if row.values.get("row_kind") == BRANCH_ROW
-        and row.status in (RowStatus.NEW, RowStatus.CHANGED)
+        and row.status in (ImportRowStatus.NEW, ImportRowStatus.CHANGED)
     ]
     existing = Branch.objects.in_bulk(
-        [row.target for row in branch_rows if row.status == RowStatus.CHANGED]
+        [row.target for row in branch_rows if row.status == ImportRowStatus.CHANGED]
     )
     new, changed = [], []
     for row in branch_rows:
-        if row.status == RowStatus.NEW:
+        if row.status == ImportRowStatus.NEW:
             branch = Branch(name=row.values["name"])
             new.append(branch)
         else:

@@ -4,25 +4,13 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from branches.enums import ImportKind
+from branches.enums import ImportKind, ImportRowStatus
 from branches.models import Committee
 
 # An ambiguous row's answer "none of these: a new member".
 NEW_MEMBER = "new"
-
-
-class RowStatus(models.TextChoices):
-    """What the import does with one row (not stored: the preview's vocabulary)."""
-
-    NEW = "new", gettext_lazy("新增")
-    CHANGED = "changed", gettext_lazy("修改")
-    UNCHANGED = "unchanged", gettext_lazy("不变")
-    ERROR = "error", gettext_lazy("有错误")
-    AMBIGUOUS = "ambiguous", gettext_lazy("待确认")
 
 
 @dataclass(frozen=True)
@@ -44,7 +32,7 @@ class Candidate:
 class RowPlan:
     number: int
     label: str
-    status: RowStatus
+    status: ImportRowStatus
     changes: list[Change] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
@@ -85,32 +73,32 @@ class Plan:
     roll_off: list[RollOff] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        counts = {status.value: 0 for status in RowStatus}
+        counts = {status.value: 0 for status in ImportRowStatus}
         for row in self.rows:
             counts[row.status.value] += 1
         return counts
 
     def count_items(self) -> list[tuple[str, str, int]]:
-        """(status, label, count) in the order of RowStatus, for display."""
+        """(status, label, count) in the order of ImportRowStatus, for display."""
         counts = self.counts()
-        return [(status.value, status.label, counts[status.value]) for status in RowStatus]
+        return [(status.value, status.label, counts[status.value]) for status in ImportRowStatus]
 
     @property
     def error_rows(self) -> list[RowPlan]:
-        return [row for row in self.rows if row.status == RowStatus.ERROR]
+        return [row for row in self.rows if row.status == ImportRowStatus.ERROR]
 
     @property
     def ambiguous_rows(self) -> list[RowPlan]:
-        return [row for row in self.rows if row.status == RowStatus.AMBIGUOUS]
+        return [row for row in self.rows if row.status == ImportRowStatus.AMBIGUOUS]
 
     @property
     def has_errors(self) -> bool:
-        return any(row.status == RowStatus.ERROR for row in self.rows)
+        return any(row.status == ImportRowStatus.ERROR for row in self.rows)
 
     @property
     def writes_anything(self) -> bool:
         return bool(self.roll_off) or any(
-            row.status in (RowStatus.NEW, RowStatus.CHANGED, RowStatus.AMBIGUOUS)
+            row.status in (ImportRowStatus.NEW, ImportRowStatus.CHANGED, ImportRowStatus.AMBIGUOUS)
             for row in self.rows
         )
 
@@ -138,7 +126,7 @@ class Plan:
         taken: dict[int, int] = {
             row.target: row.number
             for row in self.rows
-            if row.target is not None and row.status != RowStatus.AMBIGUOUS
+            if row.target is not None and row.status != ImportRowStatus.AMBIGUOUS
         }
         for row in self.ambiguous_rows:
             answer = choices.matches.get(row.number)

@@ -50,8 +50,12 @@ ORGANISATION_COLUMNS = (
     Column(
         "kind",
         "类型",
-        # Read as text here: which list applies depends on the row's 类别.
-        cells.text(max_length=32, required=True),
+        # Any kind's label is a valid cell; whether it suits the row's 类别 is checked when
+        # the row is planned.
+        cells.choice(
+            {label: label for label in (*_labels(CommitteeKind), *_labels(BranchKind))},
+            required=True,
+        ),
         required=True,
         choices=(*_labels(CommitteeKind), *_labels(BranchKind)),
         width=16,

@@ -6,10 +6,10 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.enums import ImportKind, ImportStatus, OrganisationAction
+from branches.enums import ImportKind, ImportRowStatus, ImportStatus, OrganisationAction
 from branches.imports.members import apply_members, plan_members
 from branches.imports.organisation import apply_organisation, plan_organisation
-from branches.imports.plan import Choices, Plan, RowStatus
+from branches.imports.plan import Choices, Plan
 from branches.imports.reading import Table, read_table
 from branches.imports.schemas import (
     MEMBER_COLUMN_NEEDS,
@@ -70,7 +70,7 @@ def _outcome(plan: Plan, written: dict) -> dict:
             "details": row.details,
         }
         for row in plan.rows
-        if row.status != RowStatus.UNCHANGED
+        if row.status != ImportRowStatus.UNCHANGED
     ]
     return {
         "counts": plan.counts(),
@@ -108,7 +108,7 @@ def apply_plan(*, plan: Plan, choices: Choices, actor, filename: str) -> dict:
                 changes={
                     str(_("新增")): str(written["new"]),
                     str(_("修改")): str(written["changed"]),
-                    str(_("不变")): str(plan.counts()[RowStatus.UNCHANGED]),
+                    str(_("不变")): str(plan.counts()[ImportRowStatus.UNCHANGED]),
                     **(
                         {str(_("移出在册")): str(written["rolled_off"])}
                         if "rolled_off" in written

@@ -3,6 +3,7 @@ drop-down lists written inline (no extra sheet), so that an export edited and up
 again is read by the same code."""
 
 import io
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 from openpyxl import Workbook
@@ -84,11 +85,18 @@ def _bytes(workbook) -> bytes:
     return buffer.getvalue()
 
 
+def filled_workbook(kind: str, rows: Iterable[dict]) -> bytes:
+    """The template's layout (header, drop-down lists) with these rows, each a dict by
+    column key (a missing key leaves its cell blank)."""
+    workbook, sheet, columns = _sheet(kind)
+    for number, values in enumerate(rows, start=2):
+        _write_row(sheet, number, columns, values)
+    return _bytes(workbook)
+
+
 def template_workbook(kind: str) -> bytes:
     """The blank template: header, one example row, drop-down lists."""
-    workbook, sheet, columns = _sheet(kind)
-    _write_row(sheet, 2, columns, EXAMPLES[kind])
-    return _bytes(workbook)
+    return filled_workbook(kind, [EXAMPLES[kind]])
 
 
 def member_export_values(member: Member) -> dict:
@@ -113,10 +121,10 @@ def member_export_values(member: Member) -> dict:
 def roster_workbook(members: QuerySet[Member]) -> bytes:
     """The members in the template's layout, 系统编号 filled, inactive ones included (在册
     否), so that importing the file unchanged changes nothing."""
-    workbook, sheet, columns = _sheet(ImportKind.MEMBERS)
     members = members.select_related("branch__committee").order_by(
         "branch__committee__path", "branch__name", "name", "pk"
     )
-    for number, member in enumerate(members.iterator(chunk_size=1000), start=2):
-        _write_row(sheet, number, columns, member_export_values(member))
-    return _bytes(workbook)
+    return filled_workbook(
+        ImportKind.MEMBERS,
+        (member_export_values(member) for member in members.iterator(chunk_size=1000)),
+    )

@@ -20,7 +20,7 @@ from branches.models import Branch, Committee, CommitteeStaff, OneTimePassword
 from branches.permissions import forget_roles
 from branches.selectors_organisation import accounts_managed_by
 from branches.services.audit import organisation_change_record
-from branches.services.organisation import require_organiser
+from branches.services.organisers import require_organiser
 
 # Lower-case letters and digits without the look-alikes (0/o, 1/l/i): easy to read aloud
 # and to type on a phone. Ten characters give about 49 bits: plenty for a password that
@@ -134,6 +134,39 @@ def require_account_manager(actor, account) -> None:
 # ---------------------------------------------------------------------------
 # Creating accounts
 # ---------------------------------------------------------------------------
+def holds_any_role(user) -> bool:
+    """Whether the account still has work in the system: secretary of a branch, staff of a
+    committee, or a superuser (who is never retired along with a role)."""
+    return (
+        user.is_superuser
+        or Branch.objects.filter(secretary=user).exists()
+        or CommitteeStaff.objects.filter(user=user).exists()
+    )
+
+
+def _retire_replaced_secretary(*, actor, previous, successor, branch: Branch) -> bool:
+    """Deactivate a secretary account just replaced on `branch` if that was its last role,
+    so that it can no longer sign in to an empty workspace; an account with other roles
+    stays active. Returns whether it was deactivated. Runs inside account_create's
+    transaction, after the branch has its new secretary."""
+    locked = _locked_account(previous)
+    if not locked.is_active or holds_any_role(locked):
+        return False
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    forget_roles(locked)
+    organisation_change_record(
+        actor=actor,
+        action=OrganisationAction.ACCOUNT_DEACTIVATE,
+        committee=branch.committee,
+        subject=_subject(locked),
+        changes={str(gettext_lazy("状态")): [_("启用"), _("停用")]},
+        note=_("%(branch)s的书记账号已由新账号 %(successor)s替换；原账号没有其他职务，随之停用。")
+        % {"branch": branch.name, "successor": _subject(successor)},
+    )
+    return True
+
+
 @transaction.atomic
 def account_create(
     *,
@@ -146,8 +179,9 @@ def account_create(
     title: str = "",
 ):
     """A new account with its scope: a branch's secretary (replacing any previous secretary
-    account of the branch) or staff of a committee. Returns (user, one-time password);
-    the password is never stored in the clear and cannot be shown again."""
+    account of the branch, which is deactivated when that was its only role) or staff of a
+    committee. Returns (user, one-time password); the password is never stored in the
+    clear and cannot be shown again."""
     scope = account_scope(kind=kind, branch=branch, committee=committee)
     require_organiser(actor, scope)
     scope = Committee.objects.get(pk=scope.pk)
@@ -166,12 +200,12 @@ def account_create(
 
     note = ""
     if kind == AccountKind.SECRETARY:
-        locked = Branch.objects.select_for_update().select_related("secretary").get(pk=branch.pk)
+        locked = (
+            Branch.objects.select_for_update()
+            .select_related("secretary", "committee")
+            .get(pk=branch.pk)
+        )
         previous = locked.secretary
-        if previous is not None:
-            note = _("替换原支部书记账号 %(previous)s；原账号不再管理该支部。") % {
-                "previous": _subject(previous)
-            }
         locked.secretary = user
         update = ["secretary", "public_changed_at"]
         if not locked.secretary_name:
@@ -180,6 +214,15 @@ def account_create(
         locked.public_changed_at = timezone.now()
         locked.save(update_fields=update)
         scope_name = locked.name
+        if previous is not None:
+            retired = _retire_replaced_secretary(
+                actor=actor, previous=previous, successor=user, branch=locked
+            )
+            note = (
+                _("替换原支部书记账号 %(previous)s；原账号不再管理该支部，且没有其他职务，已停用。")
+                if retired
+                else _("替换原支部书记账号 %(previous)s；原账号不再管理该支部。")
+            ) % {"previous": _subject(previous)}
     else:
         CommitteeStaff.objects.create(
             user=user, committee=scope, role=STAFF_ROLES[AccountKind(kind)], title=title

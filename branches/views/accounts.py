@@ -64,8 +64,10 @@ def org_accounts(request):
     )
 
 
-def _handover(request, *, account, password: str, created: bool):
-    """The handover slip: the only place the one-time password is ever shown."""
+def _handover(request, *, account, password: str, created: bool, replaced=None):
+    """The handover slip: the only place the one-time password is ever shown. `replaced`
+    tells of the secretary account the new one took over from: whether it was kept
+    active (other roles) or deactivated by the change."""
     response = render(
         request,
         "branches/organisation/account_handover.html",
@@ -74,6 +76,7 @@ def _handover(request, *, account, password: str, created: bool):
             "password_groups": services.one_time_password_groups(password),
             "password_length": len(password),
             "created": created,
+            "replaced": replaced,
             "sign_in_url": settings.PUBLIC_BASE_URL + reverse("login"),
             "issued_at": timezone.now(),
         },
@@ -92,6 +95,9 @@ def org_account_add(request, kind: str):
         initial["branch"] = branch_organised_for(user=request.user, branch_id=branch_id)
     form = AccountCreateForm(request.POST or None, user=request.user, kind=kind, initial=initial)
     if request.method == "POST" and form.is_valid():
+        branch = form.cleaned_data.get("branch")
+        previous = branch.secretary if branch is not None else None
+        previous_was_active = previous is not None and previous.is_active
         try:
             account, password = services.account_create(
                 actor=request.user, kind=kind, **form.cleaned_data
@@ -99,7 +105,18 @@ def org_account_add(request, kind: str):
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            return _handover(request, account=account, password=password, created=True)
+            replaced = None
+            if previous is not None:
+                # Read again: the service deactivates it when that was its last role.
+                previous.refresh_from_db(fields=["is_active"])
+                replaced = {
+                    "account": previous,
+                    "kept": previous.is_active,
+                    "deactivated": previous_was_active and not previous.is_active,
+                }
+            return _handover(
+                request, account=account, password=password, created=True, replaced=replaced
+            )
     return render(
         request,
         "branches/organisation/account_form.html",

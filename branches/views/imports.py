@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from branches.enums import ImportKind, ImportStatus
+from branches.enums import ImportKind, ImportRowStatus, ImportStatus
 from branches.forms.imports import ImportUploadForm, import_choices_from_post
 from branches.imports import services
-from branches.imports.plan import NEW_MEMBER, Choices, Plan, RowStatus
+from branches.imports.plan import NEW_MEMBER, Choices, Plan
 from branches.imports.reading import ImportRefused
 from branches.imports.selectors import import_batch_for, import_batches_organised_by
 from branches.imports.writing import roster_workbook, template_workbook
@@ -34,11 +34,16 @@ TEMPLATE_NAMES = {
 ROW_FILTERS = {
     "": (
         gettext_lazy("有变化和问题"),
-        {RowStatus.NEW, RowStatus.CHANGED, RowStatus.ERROR, RowStatus.AMBIGUOUS},
+        {
+            ImportRowStatus.NEW,
+            ImportRowStatus.CHANGED,
+            ImportRowStatus.ERROR,
+            ImportRowStatus.AMBIGUOUS,
+        },
     ),
-    "problems": (gettext_lazy("只看问题"), {RowStatus.ERROR, RowStatus.AMBIGUOUS}),
-    "changes": (gettext_lazy("只看新增和修改"), {RowStatus.NEW, RowStatus.CHANGED}),
-    "all": (gettext_lazy("全部"), set(RowStatus)),
+    "problems": (gettext_lazy("只看问题"), {ImportRowStatus.ERROR, ImportRowStatus.AMBIGUOUS}),
+    "changes": (gettext_lazy("只看新增和修改"), {ImportRowStatus.NEW, ImportRowStatus.CHANGED}),
+    "all": (gettext_lazy("全部"), set(ImportRowStatus)),
 }
 
 

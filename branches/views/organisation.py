@@ -35,7 +35,20 @@ from branches.selectors_organisation import (
     organisation_tree,
     pairing_organised_for,
 )
-from branches.services import organisation as services
+from branches.services.branch_records import branch_create, branch_update
+from branches.services.committees import (
+    committee_close,
+    committee_create,
+    committee_reopen,
+    committee_update,
+)
+from branches.services.organisers import is_organiser_root
+from branches.services.pairings import (
+    member_pairing_create,
+    member_pairing_delete,
+    pairing_create,
+    pairing_delete,
+)
 
 BRANCHES_PER_PAGE = 50
 CHANGES_PER_PAGE = 50
@@ -88,7 +101,7 @@ def org_committee_add(request):
     form = CommitteeForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            committee = services.committee_create(actor=request.user, **form.cleaned_data)
+            committee = committee_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -100,7 +113,7 @@ def org_committee_add(request):
 @organiser_required
 def org_committee_edit(request, committee_id: int):
     committee = committee_organised_for(user=request.user, committee_id=committee_id)
-    movable = not services.is_organiser_root(request.user, committee)
+    movable = not is_organiser_root(request.user, committee)
     form = CommitteeForm(
         request.POST or None,
         user=request.user,
@@ -110,7 +123,7 @@ def org_committee_edit(request, committee_id: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            committee = services.committee_update(
+            committee = committee_update(
                 actor=request.user, committee=committee, **form.cleaned_data
             )
         except ValidationError as error:
@@ -136,7 +149,7 @@ def org_committee_edit(request, committee_id: int):
 def org_committee_close(request, committee_id: int):
     committee = committee_organised_for(user=request.user, committee_id=committee_id)
     try:
-        services.committee_close(actor=request.user, committee=committee)
+        committee_close(actor=request.user, committee=committee)
     except ValidationError as error:
         _refused(request, error)
         return redirect("branches:org_committee_edit", committee.pk)
@@ -149,7 +162,7 @@ def org_committee_close(request, committee_id: int):
 def org_committee_reopen(request, committee_id: int):
     committee = committee_organised_for(user=request.user, committee_id=committee_id)
     try:
-        services.committee_reopen(actor=request.user, committee=committee)
+        committee_reopen(actor=request.user, committee=committee)
     except ValidationError as error:
         _refused(request, error)
     else:
@@ -184,7 +197,7 @@ def org_branch_add(request):
     form = BranchForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            branch = services.branch_create(actor=request.user, **form.cleaned_data)
+            branch = branch_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -213,7 +226,7 @@ def org_branch_edit(request, branch_id: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            branch = services.branch_update(actor=request.user, branch=branch, **form.cleaned_data)
+            branch = branch_update(actor=request.user, branch=branch, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -262,7 +275,7 @@ def org_pairing_add(request):
     form = PairingForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            pairing = services.pairing_create(actor=request.user, **form.cleaned_data)
+            pairing = pairing_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -275,7 +288,7 @@ def org_pairing_add(request):
 @require_POST
 def org_pairing_delete(request, pairing_id: int):
     pairing = pairing_organised_for(user=request.user, pairing_id=pairing_id)
-    services.pairing_delete(actor=request.user, pairing=pairing)
+    pairing_delete(actor=request.user, pairing=pairing)
     messages.success(request, _("已取消结对：%(pairing)s。") % {"pairing": pairing})
     return redirect(_pairings_url(pairing.year))
 
@@ -286,7 +299,7 @@ def org_member_pairing_add(request):
     form = MemberPairingForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            pairing = services.member_pairing_create(actor=request.user, **form.cleaned_data)
+            pairing = member_pairing_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -299,7 +312,7 @@ def org_member_pairing_add(request):
 @require_POST
 def org_member_pairing_delete(request, pairing_id: int):
     pairing = member_pairing_organised_for(user=request.user, pairing_id=pairing_id)
-    services.member_pairing_delete(actor=request.user, pairing=pairing)
+    member_pairing_delete(actor=request.user, pairing=pairing)
     messages.success(request, _("已取消党员结对：%(pairing)s。") % {"pairing": pairing})
     return redirect(_pairings_url(pairing.year))
 

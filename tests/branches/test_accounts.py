@@ -77,6 +77,93 @@ def test_account_create_secretary_replaces_previous_account(org):
     assert "fanzhai" in _last_change().note
 
 
+def _replace_secretary(org):
+    """A new secretary account for 范寨村党支部, whose secretary account is `fanzhai`."""
+    user, _password = account_create(
+        actor=org.town_organiser,
+        kind=AccountKind.SECRETARY,
+        username="fanzhai2",
+        full_name="李新",
+        branch=org.branch,
+    )
+    return user
+
+
+def test_account_create_secretary_deactivates_previous_account_left_without_roles(org):
+    user = _replace_secretary(org)
+    org.secretary.refresh_from_db()
+    assert org.secretary.is_active is False
+    assert authenticate(username="fanzhai", password="pw-12345678") is None
+    deactivation = OrganisationChange.objects.get(action=OrganisationAction.ACCOUNT_DEACTIVATE)
+    assert deactivation.subject == "fanzhai（fanzhai）"
+    assert deactivation.committee == org.town
+    assert deactivation.actor == org.town_organiser
+    assert deactivation.changes == {"状态": ["启用", "停用"]}
+    assert deactivation.note == (
+        "范寨村党支部的书记账号已由新账号 李新（fanzhai2）替换；原账号没有其他职务，随之停用。"
+    )
+    creation = _last_change()
+    assert (creation.action, creation.subject) == (
+        OrganisationAction.ACCOUNT_CREATE,
+        "李新（fanzhai2）",
+    )
+    assert creation.note == (
+        "替换原支部书记账号 fanzhai（fanzhai）；原账号不再管理该支部，且没有其他职务，已停用。"
+    )
+    assert user.is_active is True
+
+
+@pytest.mark.parametrize(
+    "other_role",
+    [
+        pytest.param(lambda org: factories.make_branch(org.town, org.secretary), id="secretary"),
+        pytest.param(lambda org: factories.make_staff(org.town, org.secretary), id="staff"),
+    ],
+)
+def test_account_create_secretary_keeps_previous_account_with_other_roles(org, other_role):
+    other_role(org)
+    _replace_secretary(org)
+    org.secretary.refresh_from_db()
+    assert org.secretary.is_active is True
+    assert authenticate(username="fanzhai", password="pw-12345678") == org.secretary
+    assert not OrganisationChange.objects.filter(
+        action=OrganisationAction.ACCOUNT_DEACTIVATE
+    ).exists()
+    assert _last_change().note == "替换原支部书记账号 fanzhai（fanzhai）；原账号不再管理该支部。"
+
+
+def test_account_create_secretary_leaves_an_already_deactivated_account_alone(org):
+    account_deactivate(actor=org.town_organiser, account=org.secretary)
+    _replace_secretary(org)
+    assert (
+        OrganisationChange.objects.filter(action=OrganisationAction.ACCOUNT_DEACTIVATE).count() == 1
+    )
+    assert _last_change().note == "替换原支部书记账号 fanzhai（fanzhai）；原账号不再管理该支部。"
+
+
+@pytest.mark.parametrize(
+    ("staff", "said"),
+    [
+        (False, "原账号没有其他职务，已随之停用，不能再登录；其记录保留。"),
+        (True, "原账号仍有其他职务（其他党支部书记或党委工作人员），保持启用。"),
+    ],
+)
+def test_account_add_page_says_what_became_of_the_replaced_account(org, client_as, staff, said):
+    if staff:
+        factories.make_staff(org.town, org.secretary)
+    response = _create_via_page(
+        client_as("town_organiser"),
+        AccountKind.SECRETARY,
+        full_name="李新",
+        username="fanzhai2",
+        branch=org.branch.pk,
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "本账号已替换原支部书记账号“fanzhai”（fanzhai），原账号不再管理该支部。" in content
+    assert said in content
+
+
 @pytest.mark.parametrize(
     ("kind", "role"),
     [

@@ -6,12 +6,12 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from branches.enums import Gender
-from branches.imports.plan import NEW_MEMBER, Choices, RowStatus
+from branches.enums import Gender, ImportRowStatus
+from branches.imports.plan import NEW_MEMBER, Choices
 from branches.imports.services import apply_plan
 from branches.models import Member
 from tests import factories
-from tests.branches.test_imports_support import member_row, plan_members_file, xlsx
+from tests.branches.imports_support import member_row, plan_members_file, xlsx
 
 
 def test_plan_members_asks_which_of_two_namesakes(org):
@@ -23,7 +23,7 @@ def test_plan_members_asks_which_of_two_namesakes(org):
     plan = plan_members_file(xlsx([member_row(姓名="王建国", 性别="男", 出生年份=1950)]), org.town)
 
     row = plan.rows[0]
-    assert row.status == RowStatus.AMBIGUOUS
+    assert row.status == ImportRowStatus.AMBIGUOUS
     assert [c.pk for c in row.candidates] == [older.pk, younger.pk]
     assert "139****0000" in row.candidates[0].label
     assert plan.check_choices(Choices()) == [
@@ -54,8 +54,8 @@ def test_plan_members_asks_about_two_rows_with_one_name(org):
     plan = plan_members_file(xlsx(rows), org.town)
 
     assert [(row.status, [c.pk for c in row.candidates]) for row in plan.rows] == [
-        (RowStatus.AMBIGUOUS, [existing.pk]),
-        (RowStatus.AMBIGUOUS, [existing.pk]),
+        (ImportRowStatus.AMBIGUOUS, [existing.pk]),
+        (ImportRowStatus.AMBIGUOUS, [existing.pk]),
     ]
     same = Choices(matches={2: existing.pk, 3: existing.pk})
     assert plan.check_choices(same) == ["第 3 行和第 2 行指向同一名党员：请为其中一行另选。"]
@@ -82,7 +82,7 @@ def test_plan_members_takes_a_namesake_without_id_as_new_when_the_other_has_its_
 
     plan = plan_members_file(xlsx(rows), org.town)
 
-    assert [row.status for row in plan.rows] == [RowStatus.CHANGED, RowStatus.NEW]
+    assert [row.status for row in plan.rows] == [ImportRowStatus.CHANGED, ImportRowStatus.NEW]
 
 
 def test_plan_members_refuses_one_id_on_two_rows(org):
@@ -104,7 +104,7 @@ def test_plan_members_asks_for_the_committee_of_a_branch_name_held_twice(org):
         "第 2 行“党支部”：您管理的范围内有 2 个名为“范寨村党支部”的党支部："
         "请在“上级党组织”列填写所属党委以区分。"
     ]
-    assert plan.rows[1].status == RowStatus.NEW
+    assert plan.rows[1].status == ImportRowStatus.NEW
 
 
 def test_full_roster_offers_missing_members_and_takes_off_only_the_ticked(org):

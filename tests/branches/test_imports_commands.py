@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from branches.enums import Gender, ImportStatus
 from branches.models import Branch, ImportBatch, Member, OrganisationChange
 from tests import factories
-from tests.branches.test_imports_support import (
+from tests.branches.imports_support import (
     MEMBER_HEADERS,
     ORGANISATION_HEADERS,
     csv_bytes,

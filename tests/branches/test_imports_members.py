@@ -7,13 +7,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from branches.enums import ExemptionReason, Gender, OrganisationAction
-from branches.imports.plan import Change, Choices, RowStatus
+from branches.enums import ExemptionReason, Gender, ImportRowStatus, OrganisationAction
+from branches.imports.plan import Change, Choices
 from branches.imports.services import apply_plan
 from branches.imports.writing import roster_workbook
 from branches.models import Member, OrganisationChange
 from tests import factories
-from tests.branches.test_imports_support import (
+from tests.branches.imports_support import (
     MEMBER_HEADERS,
     member_row,
     plan_members_file,
@@ -134,7 +134,7 @@ ROW_ERRORS = [
 def test_plan_members_reports_row_error(org, cells, expected):
     plan = plan_members_file(xlsx([member_row(**cells)]), org.town)
 
-    assert [(row.status, row.errors) for row in plan.rows] == [(RowStatus.ERROR, [expected])]
+    assert [(row.status, row.errors) for row in plan.rows] == [(ImportRowStatus.ERROR, [expected])]
     assert plan.has_errors
 
 
@@ -161,9 +161,9 @@ def test_plan_members_reports_blank_line_and_cells_without_header(org):
     plan = plan_members_file(xlsx(rows), org.town)
 
     assert [(row.number, row.status, row.errors) for row in plan.rows] == [
-        (2, RowStatus.NEW, []),
-        (3, RowStatus.ERROR, ["第 3 行：是空行：数据行之间不能有空行，请删除这一行。"]),
-        (4, RowStatus.ERROR, ["第 4 行：第 M 列没有表头：请删除这一列的内容。"]),
+        (2, ImportRowStatus.NEW, []),
+        (3, ImportRowStatus.ERROR, ["第 3 行：是空行：数据行之间不能有空行，请删除这一行。"]),
+        (4, ImportRowStatus.ERROR, ["第 4 行：第 M 列没有表头：请删除这一列的内容。"]),
     ]
 
 
@@ -176,7 +176,7 @@ def test_plan_members_accepts_excel_dates_numbers_and_text_dates(org):
 
     plan = plan_members_file(xlsx(rows), org.town)
 
-    assert [row.status for row in plan.rows] == [RowStatus.NEW] * 3
+    assert [row.status for row in plan.rows] == [ImportRowStatus.NEW] * 3
     apply_plan(plan=plan, choices=Choices(), actor=org.town_organiser, filename="名册.xlsx")
     assert set(
         Member.objects.filter(branch=org.branch).values_list("joined_on", "birth_year", "phone")
@@ -201,7 +201,7 @@ def test_apply_members_creates_then_reimport_is_unchanged(org):
         ]
     )
     first = plan_members_file(content, org.town)
-    assert [row.status for row in first.rows] == [RowStatus.NEW] * 3
+    assert [row.status for row in first.rows] == [ImportRowStatus.NEW] * 3
 
     apply_plan(plan=first, choices=Choices(), actor=org.town_organiser, filename="名册.xlsx")
 
@@ -215,7 +215,7 @@ def test_apply_members_creates_then_reimport_is_unchanged(org):
     )
     assert Member.objects.get(name="王建国").is_active is False
     again = plan_members_file(content, org.town)
-    assert [row.status for row in again.rows] == [RowStatus.UNCHANGED] * 3
+    assert [row.status for row in again.rows] == [ImportRowStatus.UNCHANGED] * 3
     assert not again.writes_anything
 
 
@@ -227,7 +227,7 @@ def test_plan_members_shows_old_and_new_of_a_changed_member(org):
     )
 
     row = plan.rows[0]
-    assert (row.status, row.target) == (RowStatus.CHANGED, member.pk)
+    assert (row.status, row.target) == (ImportRowStatus.CHANGED, member.pk)
     assert row.changes == [
         Change("入党日期", "", "1995-07-01"),
         Change("联系电话", "13900001111", "13800002222"),
@@ -243,7 +243,7 @@ def test_plan_members_leaves_columns_missing_from_the_file_alone(org):
     plan = plan_members_file(xlsx([["范寨村党支部", "李荣花", "女"]], headers=headers), org.town)
     apply_plan(plan=plan, choices=Choices(), actor=org.town_organiser, filename="a.xlsx")
 
-    assert plan.rows[0].status == RowStatus.UNCHANGED
+    assert plan.rows[0].status == ImportRowStatus.UNCHANGED
     member.refresh_from_db()
     assert (member.phone, member.birth_year) == ("13900001111", 1960)
 
@@ -287,7 +287,7 @@ def test_export_then_import_changes_nothing(org):
     plan = plan_members_file(content, org.town, full_roster=True)
     apply_plan(plan=plan, choices=Choices(), actor=org.town_organiser, filename="导出.xlsx")
 
-    assert [row.status for row in plan.rows] == [RowStatus.UNCHANGED] * 4
+    assert [row.status for row in plan.rows] == [ImportRowStatus.UNCHANGED] * 4
     assert plan.roll_off == []
     assert list(Member.objects.order_by("pk").values()) == before
     entry = OrganisationChange.objects.get()
@@ -321,7 +321,7 @@ def test_apply_members_is_atomic_when_the_database_refuses_a_row(org):
         ["范寨村党支部", "姬国胜", "女", "13900001111", "是"],
     ]
     plan = plan_members_file(xlsx(rows, headers=headers), org.town)
-    assert [row.status for row in plan.rows] == [RowStatus.NEW, RowStatus.CHANGED]
+    assert [row.status for row in plan.rows] == [ImportRowStatus.NEW, ImportRowStatus.CHANGED]
     Member.objects.filter(pk=member.pk).update(is_exempt=False, exemption_reason="")
 
     with pytest.raises(ValidationError) as refusal:

@@ -5,12 +5,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from branches.enums import BranchKind, CommitteeKind, OrganisationAction
-from branches.imports.plan import Change, Choices, RowStatus
+from branches.enums import BranchKind, CommitteeKind, ImportRowStatus, OrganisationAction
+from branches.imports.plan import Change, Choices
 from branches.imports.services import apply_plan
 from branches.models import Branch, Committee, OrganisationChange
 from tests import factories
-from tests.branches.test_imports_support import org_row, org_xlsx, plan_org_file
+from tests.branches.imports_support import org_row, org_xlsx, plan_org_file
 
 
 def _apply(plan, org):
@@ -30,7 +30,7 @@ def test_plan_organisation_creates_committees_named_later_and_reimport_is_unchan
     )
 
     plan = plan_org_file(content, org.district)
-    assert [row.status for row in plan.rows] == [RowStatus.NEW] * 4
+    assert [row.status for row in plan.rows] == [ImportRowStatus.NEW] * 4
     _apply(plan, org)
 
     town = Committee.objects.get(name="新镇党委")
@@ -49,7 +49,7 @@ def test_plan_organisation_creates_committees_named_later_and_reimport_is_unchan
     assert (entry.action, entry.changes["新增"]) == (OrganisationAction.IMPORT_ORGANISATION, "4")
 
     again = plan_org_file(content, org.district)
-    assert [row.status for row in again.rows] == [RowStatus.UNCHANGED] * 4
+    assert [row.status for row in again.rows] == [ImportRowStatus.UNCHANGED] * 4
 
 
 def test_plan_organisation_moves_a_branch_and_changes_its_fields(org):
@@ -95,7 +95,7 @@ def test_plan_organisation_accepts_the_scope_root_unchanged(org):
         org.district,
     )
 
-    assert [row.status for row in plan.rows] == [RowStatus.UNCHANGED]
+    assert [row.status for row in plan.rows] == [ImportRowStatus.UNCHANGED]
 
 
 def _close(committee):
@@ -188,7 +188,7 @@ ROW_ERRORS = [
 def test_plan_organisation_reports_row_error(org, rows, scope, expected):
     plan = plan_org_file(org_xlsx(rows), getattr(org, scope))
 
-    assert (plan.rows[-1].status, plan.rows[-1].errors) == (RowStatus.ERROR, expected)
+    assert (plan.rows[-1].status, plan.rows[-1].errors) == (ImportRowStatus.ERROR, expected)
 
 
 def test_plan_organisation_refuses_new_rows_under_a_closed_committee(org):
@@ -206,10 +206,10 @@ def test_plan_organisation_refuses_new_rows_under_a_closed_committee(org):
 
     assert [(row.status, row.errors) for row in plan.rows] == [
         (
-            RowStatus.ERROR,
+            ImportRowStatus.ERROR,
             ["第 2 行“上级党组织”：“老窝镇党委”已撤销，不能接收新的或移入的党组织、党支部。"],
         ),
-        (RowStatus.UNCHANGED, []),
+        (ImportRowStatus.UNCHANGED, []),
     ]
 
 
@@ -238,7 +238,7 @@ def test_plan_organisation_tells_namesake_branches_apart_by_parent(org):
     )
 
     assert [row.target for row in plan.rows] == [org.branch.pk, namesake.pk]
-    assert [row.status for row in plan.rows] == [RowStatus.CHANGED, RowStatus.CHANGED]
+    assert [row.status for row in plan.rows] == [ImportRowStatus.CHANGED, ImportRowStatus.CHANGED]
 
 
 def test_apply_organisation_is_atomic_when_the_database_refuses_a_row(org):

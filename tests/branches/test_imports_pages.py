@@ -12,7 +12,7 @@ from branches.enums import Gender, ImportKind, ImportStatus
 from branches.imports.services import import_batch_create
 from branches.models import ImportBatch, Member, OrganisationChange
 from tests import factories
-from tests.branches.test_imports_support import member_row, xlsx
+from tests.branches.imports_support import member_row, xlsx
 from tests.conftest import ORGANISATION_ROLES
 
 LOGIN_URL = reverse("login")

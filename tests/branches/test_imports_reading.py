@@ -10,7 +10,7 @@ from branches.enums import ImportKind
 from branches.imports.reading import MAX_ROWS, ImportRefused, read_table
 from branches.imports.schemas import MEMBER_COLUMNS, bind_headers
 from branches.imports.writing import template_workbook
-from tests.branches.test_imports_support import MEMBER_HEADERS, csv_bytes, member_row, xlsx
+from tests.branches.imports_support import MEMBER_HEADERS, csv_bytes, member_row, xlsx
 
 
 def _zip(entries: dict[str, bytes]) -> bytes:

@@ -4,13 +4,14 @@ from django.utils import timezone
 
 from branches.enums import BranchKind, CommitteeKind, OrganisationAction
 from branches.models import Branch, Committee, MemberPairing, OrganisationChange, Pairing
-from branches.services.organisation import (
-    branch_create,
-    branch_update,
+from branches.services.branch_records import branch_create, branch_update
+from branches.services.committees import (
     committee_close,
     committee_create,
     committee_reopen,
     committee_update,
+)
+from branches.services.pairings import (
     member_pairing_create,
     member_pairing_delete,
     pairing_create,
