@@ -130,6 +130,12 @@ class Committee(models.Model):
         return self.closed_at is not None
 
 
+class BranchQuerySet(models.QuerySet):
+    def mark_public_changed(self) -> int:
+        """Move these branches' public change stamp, so their public pages renew at once."""
+        return self.update(public_changed_at=timezone.now())
+
+
 class Branch(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=32, choices=BranchKind.choices)
@@ -158,6 +164,8 @@ class Branch(models.Model):
         _("公示内容更新时间"), default=timezone.now, editable=False, db_index=True
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = BranchQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("党支部")

@@ -3,7 +3,6 @@ show bumps it, which changes those pages' cache key, ETag and Last-Modified at o
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from django.utils import timezone
 
 from branches.models import Branch, Member
 from pledges.enums import CommentStatus
@@ -20,7 +19,7 @@ from pledges.models import (
 
 def bump_public_pages(*, branch_id: int | None) -> None:
     if branch_id:
-        Branch.objects.filter(pk=branch_id).update(public_changed_at=timezone.now())
+        Branch.objects.filter(pk=branch_id).mark_public_changed()
 
 
 def _branch_of(instance) -> int | None:

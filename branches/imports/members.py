@@ -319,6 +319,7 @@ def apply_members(*, plan: Plan, choices: Choices) -> dict[str, int]:
     }
     targets |= set(chosen.values())
     existing = Member.objects.in_bulk(targets)
+    before_branch: dict[int, int] = {}
     new, changed = [], []
     for row in plan.rows:
         target = row.target if row.status == ImportRowStatus.CHANGED else chosen.get(row.number)
@@ -330,6 +331,7 @@ def apply_members(*, plan: Plan, choices: Choices) -> dict[str, int]:
             new.append(member)
         elif target is not None:
             member = existing[target]
+            before_branch[member.pk] = member.branch_id
             before = {f: getattr(member, f) for f in ("branch_id", "name", *MEMBER_FIELDS)}
             _member_from(row.values, member)
             if before != {f: getattr(member, f) for f in before}:
@@ -340,8 +342,12 @@ def apply_members(*, plan: Plan, choices: Choices) -> dict[str, int]:
         changed, ["branch", "name", *MEMBER_FIELDS, "updated_at"], batch_size=500
     )
     rolled = 0
+    touched = {member.branch_id for member in new + changed}
+    touched |= {before_branch[member.pk] for member in changed}
     if choices.roll_off:
-        rolled = Member.objects.filter(pk__in=choices.roll_off, is_active=True).update(
-            is_active=False, updated_at=now
-        )
+        rolled_off = Member.objects.filter(pk__in=choices.roll_off, is_active=True)
+        touched |= set(rolled_off.values_list("branch_id", flat=True))
+        rolled = rolled_off.update(is_active=False, updated_at=now)
+    # Boards list their members: bulk writes send no signals, so renew the pages here.
+    Branch.objects.filter(pk__in=touched).mark_public_changed()
     return {"new": len(new), "changed": len(changed), "rolled_off": rolled}

@@ -8,6 +8,7 @@ and ("r", row number) for a committee the file creates.
 
 from collections import defaultdict
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.enums import BranchKind, CommitteeKind, ImportKind, ImportRowStatus
@@ -359,6 +360,8 @@ def apply_organisation(*, plan: Plan) -> dict[str, int]:
             new.append(branch)
         else:
             branch = existing[row.target]
+            # Its board shows its name, village and secretary: renew the public pages.
+            branch.public_changed_at = timezone.now()
             changed.append(branch)
         branch.kind = row.values["kind_value"]
         branch.committee_id = resolved(row.values["parent_node"])
@@ -366,7 +369,9 @@ def apply_organisation(*, plan: Plan) -> dict[str, int]:
             if key in row.values:
                 setattr(branch, key, row.values[key])
     Branch.objects.bulk_create(new)
-    Branch.objects.bulk_update(changed, ["kind", "committee", "village", "secretary_name"])
+    Branch.objects.bulk_update(
+        changed, ["kind", "committee", "village", "secretary_name", "public_changed_at"]
+    )
     counts["new"] += len(new)
     counts["changed"] += len(changed)
     return counts

@@ -201,7 +201,8 @@ def account_create(
     note = ""
     if kind == AccountKind.SECRETARY:
         locked = (
-            Branch.objects.select_for_update()
+            # Only the branch row: the secretary join is nullable, which PostgreSQL cannot lock.
+            Branch.objects.select_for_update(of=("self",))
             .select_related("secretary", "committee")
             .get(pk=branch.pk)
         )

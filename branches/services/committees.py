@@ -75,7 +75,11 @@ def committee_update(
     subtree (its whole subtree moves with it). `parent=None` keeps the parent. The top of
     the actor's own subtree can be renamed but not moved."""
     require_organiser(actor, committee)
-    locked = Committee.objects.select_for_update().select_related("parent").get(pk=committee.pk)
+    locked = (
+        Committee.objects.select_for_update(of=("self",))
+        .select_related("parent")
+        .get(pk=committee.pk)
+    )
     before = _committee_facts(locked)
     name = clean_name(name)
     if kind not in CommitteeKind.values:
@@ -147,7 +151,11 @@ def committee_close(*, actor, committee: Committee) -> Committee:
 def committee_reopen(*, actor, committee: Committee) -> Committee:
     """Reopen a closed committee whose parent is open."""
     require_organiser(actor, committee)
-    locked = Committee.objects.select_for_update().select_related("parent").get(pk=committee.pk)
+    locked = (
+        Committee.objects.select_for_update(of=("self",))
+        .select_related("parent")
+        .get(pk=committee.pk)
+    )
     if not locked.is_closed:
         raise ValidationError(_("“%(name)s”没有撤销，无需恢复。") % {"name": locked.name})
     if locked.parent_id and locked.parent.is_closed:

@@ -33,7 +33,7 @@ def _require_village(branch: Branch) -> None:
 
 def _touch(*branches: Branch) -> None:
     """The public pages of these branches show their pairings of the year."""
-    Branch.objects.filter(pk__in=[b.pk for b in branches]).update(public_changed_at=timezone.now())
+    Branch.objects.filter(pk__in=[b.pk for b in branches]).mark_public_changed()
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from branches.enums import ExemptionReason, Gender, ImportRowStatus, Organisatio
 from branches.imports.plan import Change, Choices
 from branches.imports.services import apply_plan
 from branches.imports.writing import roster_workbook
-from branches.models import Member, OrganisationChange
+from branches.models import Branch, Member, OrganisationChange
 from tests import factories
 from tests.branches.imports_support import (
     MEMBER_HEADERS,
@@ -202,8 +202,15 @@ def test_apply_members_creates_then_reimport_is_unchanged(org):
     )
     first = plan_members_file(content, org.town)
     assert [row.status for row in first.rows] == [ImportRowStatus.NEW] * 3
+    stamps = {b.pk: b.public_changed_at for b in (org.branch, org.other_branch, org.far_branch)}
 
     apply_plan(plan=first, choices=Choices(), actor=org.town_organiser, filename="名册.xlsx")
+
+    # Boards list their members: the two branches' public pages renew, the third's stay.
+    renewed = {
+        b.pk for b in Branch.objects.filter(pk__in=stamps) if b.public_changed_at > stamps[b.pk]
+    }
+    assert renewed == {org.branch.pk, org.other_branch.pk}
 
     ji = Member.objects.get(name="姬国胜")
     assert (ji.branch, ji.gender, ji.is_exempt, ji.exemption_reason, ji.exemption_note) == (

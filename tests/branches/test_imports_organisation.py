@@ -64,9 +64,12 @@ def test_plan_organisation_moves_a_branch_and_changes_its_fields(org):
         Change("上级党组织", "姬石镇党委", "老窝镇党委"),
         Change("支部书记", "", "李四"),
     ]
+    stamp = org.branch.public_changed_at
     _apply(plan, org)
     org.branch.refresh_from_db()
     assert (org.branch.committee, org.branch.secretary_name) == (org.other_town, "李四")
+    # Its board shows the secretary: the public pages renew at once.
+    assert org.branch.public_changed_at > stamp
 
 
 def test_plan_organisation_moves_a_committee_with_its_subtree(org):
