@@ -27,9 +27,12 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The script never runs collectstatic; whitenoise would say so on every start.
+warnings.filterwarnings("ignore", message="No directory at")
 TARGET_SECONDS = 10.0
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "建国荣花国胜秀英志强丽娟红梅德明玉兰文华海燕春生金凤永庆桂芝淑珍振华长青"
