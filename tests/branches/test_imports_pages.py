@@ -222,6 +222,33 @@ def test_preview_with_row_errors_cannot_be_confirmed(org, client_as):
     assert batch.status == ImportStatus.PENDING
 
 
+def test_preview_opens_on_the_problems_when_there_are_any(org, client_as):
+    client = client_as("town_organiser")
+    batch = _batch(
+        org, content=xlsx([member_row(), member_row(姓名="王建国", 出生年份="１９５６")])
+    )
+
+    preview = client.get(reverse("branches:org_import_preview", args=[batch.pk]))
+
+    assert preview.context["show"] == "problems"
+    assert [row.number for row in preview.context["rows"]] == [3]
+
+
+def test_preview_of_a_large_roster_lists_its_rows_a_page_at_a_time(org, client_as):
+    client = client_as("town_organiser")
+    rows = [member_row(姓名=f"党员{number:03d}") for number in range(250)]
+    batch = _batch(org, content=xlsx(rows))
+    url = reverse("branches:org_import_preview", args=[batch.pk])
+
+    first = client.get(url)
+    last = client.get(url + "?show=&page=3")
+
+    assert first.context["show"] == ""
+    assert [row.number for row in first.context["rows"]] == list(range(2, 102))
+    assert [row.number for row in last.context["rows"]] == list(range(202, 252))
+    assert "第 1 / 3 页" in first.content.decode()
+
+
 def test_confirm_after_the_database_changed_shows_the_new_preview(org, client_as):
     client = client_as("town_organiser")
     batch = _batch(org)
