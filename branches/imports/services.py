@@ -184,7 +184,9 @@ def import_batch_abandon(*, batch: ImportBatch, actor) -> ImportBatch:
     _require_organiser(actor, locked.committee)
     locked.status = ImportStatus.ABANDONED
     locked.finished_at = timezone.now()
-    locked.save(update_fields=["status", "finished_at"])
+    # Nothing was written from it: the file, phones and all, is not kept.
+    locked.content = b""
+    locked.save(update_fields=["status", "finished_at", "content"])
     return locked
 
 

@@ -92,7 +92,9 @@ def org_account_add(request, kind: str):
     initial = {}
     branch_id = _pk(request.GET.get("branch"))
     if branch_id and kind == AccountKind.SECRETARY:
-        initial["branch"] = branch_organised_for(user=request.user, branch_id=branch_id)
+        branch = branch_organised_for(user=request.user, branch_id=branch_id)
+        # The organisation's roster already names the secretary: start from that name.
+        initial = {"branch": branch, "full_name": branch.secretary_name}
     form = AccountCreateForm(request.POST or None, user=request.user, kind=kind, initial=initial)
     if request.method == "POST" and form.is_valid():
         branch = form.cleaned_data.get("branch")

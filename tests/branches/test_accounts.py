@@ -481,3 +481,16 @@ def test_public_pages_are_left_alone_while_forced(org, client, handed_over):
     response = client.get(reverse("public:by_token", args=[org.branch.public_token]))
     assert response.status_code == 200
     assert "Cookie" not in response.get("Vary", "")
+
+
+def test_secretary_account_page_starts_from_the_branch_and_its_secretarys_name(org, client_as):
+    org.branch.secretary_name = "王彦军"
+    org.branch.save()
+    url = reverse("branches:org_account_add", args=["secretary"]) + f"?branch={org.branch.pk}"
+
+    form = client_as("town_organiser").get(url).context["form"]
+
+    assert (form["branch"].value(), form["full_name"].value()) == (org.branch.pk, "王彦军")
+    # A branch outside the organiser's subtree is not found.
+    far = reverse("branches:org_account_add", args=["secretary"]) + f"?branch={org.far_branch.pk}"
+    assert client_as("town_organiser").get(far).status_code == 404

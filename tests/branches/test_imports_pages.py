@@ -310,6 +310,7 @@ def test_abandon_writes_nothing_and_leaves_a_read_only_page(org, client_as):
     assert response["Location"] == reverse("branches:org_import_index", args=["members"])
     batch.refresh_from_db()
     assert batch.status == ImportStatus.ABANDONED
+    assert bytes(batch.content) == b""  # personal data of a file never imported is dropped
     page = client.get(reverse("branches:org_import_preview", args=[batch.pk])).content.decode()
     assert "这批导入已放弃" in page and "确认导入" not in page
     assert not Member.objects.exists()
