@@ -1,11 +1,12 @@
 from django.utils.functional import SimpleLazyObject
 
 from branches.permissions import organisation_committee_paths, staff_committee_paths
+from branches.selectors import secretary_branch
 
 # Which navigation entry a page belongs to, by its URL name.
 NAV_SECTIONS = {
     "home": "home",
-    "branches:members": "members",
+    "pledges:members": "members",
     "branches:member_add": "members",
     "branches:member_edit": "members",
     "pledges:needs": "needs",
@@ -22,8 +23,8 @@ NAV_SECTIONS = {
     "reviews:monthly_report_month": "monthly",
     "pledges:approvals": "approvals",
     "pledges:pledge_review": "approvals",
-    "branches:branch_list": "branches",
-    "branches:branch_detail": "branches",
+    "pledges:branch_list": "branches",
+    "pledges:branch_detail": "branches",
     "password_change": "password",
     "dashboard": "dashboard",
     "reviews:calendar": "reviews",
@@ -48,8 +49,6 @@ def workspace(request):
 
     Lazy: pages that never show the navigation (public pages) run no query for it.
     """
-    from pledges.selectors import secretary_branch
-
     user = request.user
 
     def build():

@@ -29,6 +29,29 @@ def members_visible_to(*, user) -> QuerySet[Member]:
     return Member.objects.filter(branch__in=branches_visible_to(user=user))
 
 
+def branch_for(*, user, branch_id: int) -> Branch:
+    """The branch if the user may see it, else 404 (an id out of reach is not found)."""
+    return get_object_or_404(
+        branches_visible_to(user=user).select_related("committee", "secretary"), pk=branch_id
+    )
+
+
+def member_for(*, user, member_id: int) -> Member:
+    return get_object_or_404(
+        Member.objects.filter(branch__in=branches_visible_to(user=user)).select_related(
+            "branch__committee"
+        ),
+        pk=member_id,
+    )
+
+
+def secretary_branch(*, user) -> Branch | None:
+    """The branch the user is secretary of (the first, should there be several)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Branch.objects.filter(secretary=user).select_related("committee").order_by("pk").first()
+
+
 def _under(paths, field: str = "path") -> Q:
     scope = Q(pk__in=[])
     for path in paths:

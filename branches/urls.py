@@ -5,9 +5,8 @@ from branches.views import members as views
 app_name = "branches"
 
 urlpatterns = [
-    path("branches/", views.branch_list, name="branch_list"),
-    path("branches/<int:branch_id>/", views.branch_detail, name="branch_detail"),
-    path("branches/<int:branch_id>/members/", views.member_list, name="members"),
+    # The branch list, a branch's page and its members list are in pledges.urls (they show
+    # pledge figures); these pages write on members.
     path("branches/<int:branch_id>/members/add/", views.member_add, name="member_add"),
     path("members/<int:member_id>/edit/", views.member_edit, name="member_edit"),
     path("members/<int:member_id>/exempt/", views.member_exempt, name="member_exempt"),

@@ -6,8 +6,8 @@ from django.urls import include, path
 
 from branches.views.accounts import PasswordChangeView
 from config import views
-from pledges.views.home import home
 from reviews.views import dashboard
+from reviews.views.home import home
 
 admin.site.site_header = admin.site.site_title = "双承诺管理后台"
 admin.site.index_title = "党员支部双承诺"

@@ -23,6 +23,7 @@ from pledges.models import (
     ProgressPhoto,
     ProgressRecord,
     TimeNode,
+    TimeNodeClosing,
 )
 from pledges.workflow import MOVES, Move, TransitionNotAllowed
 
@@ -38,8 +39,14 @@ class NeedAdmin(admin.ModelAdmin):
     readonly_fields = ["updated_at"]
 
 
+# A node is closed only through pledges.services.time_node_close, which writes the audit.
+TIME_NODE_CLOSING_FIELDS = ["closed_as", "done_on", "close_reason", "closed_by", "closed_at"]
+
+
 class TimeNodeInline(admin.TabularInline):
     model = TimeNode
+    fields = ["due_on", "description", *TIME_NODE_CLOSING_FIELDS]
+    readonly_fields = TIME_NODE_CLOSING_FIELDS
     extra = 0
 
 
@@ -133,9 +140,19 @@ class PledgeAdmin(admin.ModelAdmin):
     search_fields = ["title", "content", "beneficiaries", "owner_branch__name", "member__name"]
     autocomplete_fields = ["branch", "member", "needs"]
     date_hierarchy = "due_date"
-    readonly_fields = ["status", "step_label", "owner_branch", "created_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "step_label",
+        "owner_branch",
+        "exempt_override_reason",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
-        (gettext_lazy("流程"), {"fields": ["status", "step_label", "owner_branch"]}),
+        (
+            gettext_lazy("流程"),
+            {"fields": ["status", "step_label", "owner_branch", "exempt_override_reason"]},
+        ),
         (None, {"fields": ["branch", "member", "title", "content", "beneficiaries", "needs"]}),
         (
             gettext_lazy("时限"),
@@ -248,9 +265,10 @@ class ProgressRecordAdmin(admin.ModelAdmin):
 
 @admin.register(TimeNode)
 class TimeNodeAdmin(admin.ModelAdmin):
-    list_display = ["description", "pledge", "due_on", "done_on"]
+    list_display = ["description", "pledge", "due_on", "closed_as", "done_on"]
     list_select_related = ["pledge"]
-    list_filter = ["done_on", "pledge__year"]
+    list_filter = ["closed_as", "pledge__year"]
+    readonly_fields = TIME_NODE_CLOSING_FIELDS
     search_fields = ["description", "pledge__title"]
     autocomplete_fields = ["pledge"]
     date_hierarchy = "due_on"
@@ -262,6 +280,26 @@ class ProgressPhotoAdmin(NoPhotoUploadMixin, admin.ModelAdmin):
     list_select_related = ["record"]
     search_fields = ["record__description", "record__pledge__title"]
     date_hierarchy = "created_at"
+
+
+@admin.register(TimeNodeClosing)
+class TimeNodeClosingAdmin(admin.ModelAdmin):
+    """The append-only audit of time nodes closed: read, never added, changed or deleted."""
+
+    list_display = ["node", "outcome", "done_on", "reason", "actor", "created_at"]
+    list_select_related = ["node", "actor"]
+    list_filter = ["outcome"]
+    search_fields = ["node__description", "node__pledge__title", "reason"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(PledgeTransition)

@@ -75,6 +75,13 @@ class PledgeMove(models.TextChoices):
     WITHDRAW = "withdraw", _("撤销")
 
 
+class TimeNodeOutcome(models.TextChoices):
+    """How a time node was closed: its work done on a date, or no longer needed."""
+
+    DONE = "done", _("完成")
+    NOT_NEEDED = "not_needed", _("不再需要")
+
+
 class ActorRole(models.TextChoices):
     BRANCH_SECRETARY = "branch_secretary", _("支部书记")
     UPPER_STAFF = "upper_staff", _("上级党组织")

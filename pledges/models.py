@@ -17,6 +17,7 @@ from pledges.enums import (
     PledgeMove,
     PledgeStatus,
     Rhythm,
+    TimeNodeOutcome,
     Urgency,
 )
 from pledges.workflow import STATUS_STEP, StatusChangeRefused
@@ -136,6 +137,11 @@ class Pledge(models.Model):
     due_date = models.DateField(_("完成时限"))
     is_recurring = models.BooleanField(_("经常性承诺"), default=False)
     rhythm = models.CharField(_("频次"), max_length=16, choices=Rhythm.choices, blank=True)
+    # Written when the secretary confirms a pledge for a member exempt from pledging
+    # (免于承诺); shown to the reviewing staff, never on the public pages.
+    exempt_override_reason = models.CharField(
+        _("为免于承诺党员写承诺的原因"), max_length=200, blank=True
+    )
     status = models.CharField(
         _("状态"),
         max_length=16,
@@ -273,24 +279,82 @@ class Pledge(models.Model):
         return self._move(user, PledgeMove.WITHDRAW, reason)
 
 
+class TimeNodeQuerySet(models.QuerySet):
+    def open(self):
+        """Nodes neither done nor declared no longer needed."""
+        return self.filter(closed_as="")
+
+    def closed(self):
+        return self.exclude(closed_as="")
+
+
 class TimeNode(models.Model):
-    """A dated milestone of a pledge (时间节点)."""
+    """A dated milestone of a pledge (时间节点), open until it is closed: done on a date,
+    or no longer needed for a stated reason (pledges.services.time_node_close)."""
 
     pledge = models.ForeignKey(
         Pledge, verbose_name=_("承诺"), on_delete=models.CASCADE, related_name="time_nodes"
     )
     due_on = models.DateField(_("节点日期"))
     description = models.CharField(_("节点任务"), max_length=200)
+    closed_as = models.CharField(
+        _("节点结果"), max_length=16, choices=TimeNodeOutcome.choices, blank=True, default=""
+    )
+    # Set when the node was done: the day the work was done, not the day it was recorded.
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
+    close_reason = models.CharField(_("不再需要的原因"), max_length=200, blank=True)
+    # Null for nodes closed before closings were recorded (and in the demo data).
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("关闭人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    objects = TimeNodeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("时间节点")
         verbose_name_plural = _("时间节点")
         ordering = ["pledge", "due_on", "pk"]
         indexes = [models.Index(fields=["due_on", "done_on"], name="timenode_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(closed_as="") & Q(done_on__isnull=True) & Q(close_reason=""))
+                | (
+                    Q(closed_as=TimeNodeOutcome.DONE)
+                    & Q(done_on__isnull=False)
+                    & Q(close_reason="")
+                )
+                | (
+                    Q(closed_as=TimeNodeOutcome.NOT_NEEDED)
+                    & Q(done_on__isnull=True)
+                    & ~Q(close_reason="")
+                ),
+                name="timenode_closing_consistent",
+                violation_error_message=_(
+                    "时间节点要么未关闭，要么有完成日期，要么有不再需要的原因。"
+                ),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.due_on:%Y-%m-%d} {self.description}"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.closed_as
+
+    @property
+    def is_done(self) -> bool:
+        return self.closed_as == TimeNodeOutcome.DONE
+
+    @property
+    def is_not_needed(self) -> bool:
+        return self.closed_as == TimeNodeOutcome.NOT_NEEDED
 
 
 class ProgressRecord(models.Model):
@@ -380,6 +444,33 @@ class PledgeTransition(AppendOnlyModel):
             f"{self.get_move_display()}："
             f"{self.get_from_status_display()} → {self.get_to_status_display()}"
         )
+
+
+class TimeNodeClosing(AppendOnlyModel):
+    """The audit row of a time node closed: what, on which date or why, and by whom;
+    written in the closing's transaction."""
+
+    node = models.ForeignKey(
+        TimeNode, verbose_name=_("时间节点"), on_delete=models.PROTECT, related_name="closings"
+    )
+    outcome = models.CharField(_("节点结果"), max_length=16, choices=TimeNodeOutcome.choices)
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+    reason = models.CharField(_("不再需要的原因"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="time_node_closings",
+    )
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("时间节点关闭记录")
+        verbose_name_plural = _("时间节点关闭记录")
+        ordering = ["node", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.node_id} {self.get_outcome_display()}"
 
 
 class PledgeAmendment(AppendOnlyModel):

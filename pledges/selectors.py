@@ -1,7 +1,6 @@
 """Reads for the workspace pages, scoped to what the person may see."""
 
 import datetime
-from dataclasses import dataclass
 
 from django.db.models import (
     Case,
@@ -9,7 +8,6 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -17,17 +15,17 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Member
-from branches.selectors import branches_visible_to
-from pledges.enums import NeedStatus, PledgeMove, PledgeStatus, Urgency
-from pledges.models import Need, Pledge, PledgeTransition, TimeNode
+
+# branch_for, member_for and secretary_branch read branches only and live in
+# branches.selectors; they are re-exported for the modules that import them from here.
+from branches.selectors import branch_for, branches_visible_to, member_for, secretary_branch  # noqa: F401
+from pledges.enums import PledgeMove, PledgeStatus, Urgency
+from pledges.models import Need, Pledge, PledgeTransition
 from pledges.workflow import DONE_STATUSES
 
-# Time nodes due within this many days show on a secretary's to-do list.
-TIME_NODE_HORIZON_DAYS = 14
 # Statuses in which a pledge is still being carried out and can be overdue.
 OPEN_STATUSES = frozenset({PledgeStatus.APPROVED, PledgeStatus.PUBLISHED, PledgeStatus.IN_PROGRESS})
 
@@ -49,13 +47,6 @@ def needs_visible_to(*, user) -> QuerySet[Need]:
     return Need.objects.filter(branch__in=branches_visible_to(user=user))
 
 
-def branch_for(*, user, branch_id: int) -> Branch:
-    """The branch if the user may see it, else 404 (an id out of reach is not found)."""
-    return get_object_or_404(
-        branches_visible_to(user=user).select_related("committee", "secretary"), pk=branch_id
-    )
-
-
 def pledge_for(*, user, pledge_id: int) -> Pledge:
     return get_object_or_404(
         pledges_visible_to(user=user).select_related(
@@ -69,124 +60,8 @@ def need_for(*, user, need_id: int) -> Need:
     return get_object_or_404(needs_visible_to(user=user).select_related("branch"), pk=need_id)
 
 
-def member_for(*, user, member_id: int) -> Member:
-    return get_object_or_404(
-        Member.objects.filter(branch__in=branches_visible_to(user=user)).select_related(
-            "branch__committee"
-        ),
-        pk=member_id,
-    )
-
-
-def secretary_branch(*, user) -> Branch | None:
-    """The branch the user is secretary of (the first, should there be several)."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Branch.objects.filter(secretary=user).select_related("committee").order_by("pk").first()
-
-
 def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
-
-
-@dataclass
-class SecretaryTodo:
-    branch: Branch
-    returned: list[Pledge]
-    to_publish: list[Pledge]
-    time_nodes: list[TimeNode]
-    members_without_report: list[Member]
-    open_needs: list[Need]
-    today: datetime.date
-
-    @property
-    def is_empty(self) -> bool:
-        return not (
-            self.returned
-            or self.to_publish
-            or self.time_nodes
-            or self.members_without_report
-            or self.open_needs
-        )
-
-
-def secretary_todo(*, branch: Branch, today: datetime.date | None = None) -> SecretaryTodo:
-    """What waits for the branch's secretary: five lists, five queries."""
-    from reviews.models import MonthlyReport
-
-    today = today or timezone.localdate()
-    pledges = Pledge.objects.filter(owner_branch=branch).select_related("member", "branch")
-    horizon = today + datetime.timedelta(days=TIME_NODE_HORIZON_DAYS)
-    reported = MonthlyReport.objects.filter(member=OuterRef("pk"), month=month_start(today))
-    return SecretaryTodo(
-        branch=branch,
-        returned=list(pledges.filter(status=PledgeStatus.RETURNED).order_by("due_date")),
-        to_publish=list(pledges.filter(status=PledgeStatus.APPROVED).order_by("due_date")),
-        time_nodes=list(
-            TimeNode.objects.filter(
-                pledge__owner_branch=branch,
-                pledge__status__in=OPEN_STATUSES,
-                done_on__isnull=True,
-                due_on__lte=horizon,
-            )
-            .select_related("pledge__member", "pledge__branch")
-            .order_by("due_on", "pk")
-        ),
-        members_without_report=list(
-            Member.objects.filter(branch=branch, is_active=True)
-            .exclude(Exists(reported))
-            .order_by("name", "pk")
-        ),
-        open_needs=list(
-            Need.objects.filter(branch=branch, status=NeedStatus.OPEN).order_by(
-                URGENCY_RANK, "created_at"
-            )
-        ),
-        today=today,
-    )
-
-
-@dataclass
-class StaffTodo:
-    to_approve: list[Pledge]
-    to_verify: list[Pledge]
-    branches_overdue: list[Branch]
-    today: datetime.date
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.to_approve or self.to_verify or self.branches_overdue)
-
-
-STAFF_LIST_LIMIT = 50
-
-
-def staff_todo(*, user, today: datetime.date | None = None) -> StaffTodo:
-    """What waits for committee staff in their subtree: three lists, a fixed number of
-    queries. Long lists are cut at STAFF_LIST_LIMIT; their pages show the rest."""
-    from django.db.models import Count
-
-    today = today or timezone.localdate()
-    pledges = pledges_visible_to(user=user).select_related("owner_branch", "member", "branch")
-    overdue = Q(
-        pledges__status__in=OPEN_STATUSES,
-        pledges__due_date__lt=today,
-    )
-    return StaffTodo(
-        to_approve=list(
-            pledges.filter(status=PledgeStatus.SUBMITTED).order_by("updated_at")[:STAFF_LIST_LIMIT]
-        ),
-        to_verify=list(
-            pledges.filter(status=PledgeStatus.COMPLETED).order_by("updated_at")[:STAFF_LIST_LIMIT]
-        ),
-        branches_overdue=list(
-            branches_visible_to(user=user)
-            .annotate(overdue_count=Count("pledges", filter=overdue))
-            .filter(overdue_count__gt=0)
-            .order_by("-overdue_count", "name")[:STAFF_LIST_LIMIT]
-        ),
-        today=today,
-    )
 
 
 RESUBMISSION_FIELDS = {

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from pledges.views import codes, drafting, feedback, needs, practice
+from pledges.views import branches, codes, drafting, feedback, needs, practice
 
 app_name = "pledges"
 
 urlpatterns = [
+    # The branches and their members, with their pledge figures (the member pages that
+    # write are in branches.urls)
+    path("branches/", branches.branch_list, name="branch_list"),
+    path("branches/<int:branch_id>/", branches.branch_detail, name="branch_detail"),
+    path("branches/<int:branch_id>/members/", branches.member_list, name="members"),
     # 研诺: the needs list
     path("branches/<int:branch_id>/needs/", needs.need_list, name="needs"),
     path("branches/<int:branch_id>/needs/add/", needs.need_add, name="need_add"),
@@ -27,9 +32,12 @@ urlpatterns = [
     path("branches/<int:branch_id>/publish/", practice.publish_many, name="publish_many"),
     path("pledges/<int:pledge_id>/progress/add/", practice.progress_add, name="progress_add"),
     path(
-        "pledges/<int:pledge_id>/nodes/<int:node_id>/done/",
-        practice.time_node_done,
-        name="time_node_done",
+        "pledges/<int:pledge_id>/nodes/<int:node_id>/close/",
+        practice.time_node_close_view,
+        name="time_node_close",
+    ),
+    path(
+        "pledges/<int:pledge_id>/complete/", practice.pledge_complete_view, name="pledge_complete"
     ),
     # 示诺 on the wall: printed QR codes, reissue, consent
     path("branches/<int:branch_id>/codes/wall/", codes.wall_sheet, name="wall_sheet"),

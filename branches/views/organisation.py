@@ -53,6 +53,9 @@ from branches.services.pairings import (
 BRANCHES_PER_PAGE = 50
 CHANGES_PER_PAGE = 50
 
+# The pairings page holds two forms with fields of the same names: ids kept apart.
+MEMBER_PAIRING_IDS = "id_member_pairing_%s"
+
 
 def organiser_required(view):
     """Signed in (else the login page) and organisation staff somewhere (else 403)."""
@@ -254,7 +257,8 @@ def _render_pairings(request, *, year, pairing_form=None, member_form=None, stat
         {
             "data": organisation_pairings(user=request.user, year=year),
             "pairing_form": pairing_form or PairingForm(user=request.user, initial=initial),
-            "member_form": member_form or MemberPairingForm(user=request.user, initial=initial),
+            "member_form": member_form
+            or MemberPairingForm(user=request.user, initial=initial, auto_id=MEMBER_PAIRING_IDS),
         },
         status=status,
     )
@@ -296,7 +300,7 @@ def org_pairing_delete(request, pairing_id: int):
 @organiser_required
 @require_POST
 def org_member_pairing_add(request):
-    form = MemberPairingForm(request.POST, user=request.user)
+    form = MemberPairingForm(request.POST, user=request.user, auto_id=MEMBER_PAIRING_IDS)
     if form.is_valid():
         try:
             pairing = member_pairing_create(actor=request.user, **form.cleaned_data)

@@ -70,6 +70,7 @@ class PledgeForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("可认领一条或多条需求，也可不选，直接填写承诺。"),
     )
+    exempt_confirmed = forms.BooleanField(label=_("该党员已免于承诺，仍为其写承诺"), required=False)
 
     class Meta:
         model = Pledge
@@ -82,6 +83,7 @@ class PledgeForm(forms.ModelForm):
             "due_date",
             "is_recurring",
             "rhythm",
+            "exempt_override_reason",
         ]
         widgets = {
             "content": forms.Textarea(attrs={"rows": 4}),
@@ -91,9 +93,12 @@ class PledgeForm(forms.ModelForm):
             "title": _("一句话写明做什么，如“每月给村东生产路树木浇水一次”。"),
             "beneficiaries": _("如“村东生产路沿线农户”“全村困难群众”。"),
             "is_recurring": _("按频次反复履行的承诺（如每月一次）勾选此项。"),
+            "exempt_override_reason": _(
+                "如“本人主动要求承诺力所能及的事”。审核时上级党组织可见，不公示。"
+            ),
         }
 
-    field_order = ["member", "needs", *Meta.fields]
+    field_order = ["member", "exempt_confirmed", "needs", *Meta.fields]
 
     def __init__(self, *args, branch: Branch, today: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,6 +112,10 @@ class PledgeForm(forms.ModelForm):
             Q(is_active=True) | Q(pk=pledge.member_id or 0)
         )
         member_field.empty_label = _("%(branch)s（支部承诺）") % {"branch": branch.name}
+
+        if not is_new and "exempt_confirmed" not in self.initial:
+            self.initial["exempt_confirmed"] = bool(pledge.exempt_override_reason)
+        self.fields["exempt_override_reason"].label = _("仍为其写承诺的原因")
 
         linked_ids = [] if is_new else list(pledge.needs.values_list("pk", flat=True))
         if self.is_bound:
@@ -144,8 +153,42 @@ class PledgeForm(forms.ModelForm):
                 "areas": "、".join(str(area.label) for area in areas),
             }
 
+    @property
+    def asks_exempt_confirmation(self) -> bool:
+        """Whether the page shows the exemption's confirmation: the pledger chosen (or held)
+        is exempt, or the confirmation has errors to show."""
+        if self.errors.get("exempt_confirmed") or self.errors.get("exempt_override_reason"):
+            return True
+        if self.is_bound:
+            member = getattr(self, "cleaned_data", {}).get("member")
+        else:
+            member_id = self.initial.get("member") or self.instance.member_id
+            member = (
+                self.fields["member"].queryset.filter(pk=member_id).first() if member_id else None
+            )
+        return bool(member and member.is_exempt) or bool(self.initial.get("exempt_confirmed"))
+
+    def _clean_exemption(self, cleaned: dict) -> None:
+        """A member exempt from pledging (免于承诺) is pledged for only once the secretary
+        ticks the confirmation and says why; for anyone else no reason is kept."""
+        member = cleaned.get("member")
+        reason = (cleaned.get("exempt_override_reason") or "").strip()
+        if not (member and member.is_exempt):
+            cleaned["exempt_override_reason"] = ""
+            return
+        if not cleaned.get("exempt_confirmed"):
+            self.add_error(
+                "exempt_confirmed",
+                _("%(name)s已免于承诺：如仍为其写承诺，请勾选确认并填写原因。")
+                % {"name": member.name},
+            )
+        if not reason and "exempt_override_reason" not in self.errors:
+            self.add_error("exempt_override_reason", _("请填写为免于承诺的党员写承诺的原因。"))
+        cleaned["exempt_override_reason"] = reason
+
     def clean(self):
         cleaned = super().clean()
+        self._clean_exemption(cleaned)
         recurring, rhythm = cleaned.get("is_recurring"), cleaned.get("rhythm")
         if recurring and not rhythm and "rhythm" not in self.errors:
             self.add_error("rhythm", _("经常性承诺须选择频次，如“每月”。"))
@@ -174,6 +217,7 @@ class PledgeForm(forms.ModelForm):
     def service_arguments(self) -> dict:
         """The cleaned data as the drafting services take it."""
         data = dict(self.cleaned_data)
+        data.pop("exempt_confirmed", None)
         return {"member": data.pop("member"), "needs": list(data.pop("needs")), **data}
 
 
@@ -272,6 +316,7 @@ def typed_values(data) -> tuple[dict, list[dict]]:
     to redraw the page with more time node rows without running (and showing) validation."""
     initial = {name: data.get(name, "") for name in PledgeForm.Meta.fields}
     initial["is_recurring"] = bool(data.get("is_recurring"))
+    initial["exempt_confirmed"] = bool(data.get("exempt_confirmed"))
     initial["member"] = data.get("member") or None
     initial["needs"] = _ints(data.getlist("needs"))
     try:

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pledges.enums import TimeNodeOutcome
 from pledges.models import Pledge
 
 
@@ -85,12 +86,53 @@ class ProgressForm(forms.Form):
         self.fields["happened_on"].widget.attrs["max"] = today.isoformat()
 
 
-class TimeNodeDoneForm(forms.Form):
+class TimeNodeCloseForm(forms.Form):
+    """How one open time node is closed: done on a date, or no longer needed and why."""
+
+    outcome = forms.ChoiceField(
+        label=_("节点结果"),
+        choices=TimeNodeOutcome.choices,
+        initial=TimeNodeOutcome.DONE,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("请选择已完成还是不再需要。"),
+            "invalid_choice": _("请选择已完成还是不再需要。"),
+        },
+    )
     done_on = forms.DateField(
         label=_("完成日期"),
+        required=False,
         widget=DateInput(),
-        error_messages={"required": _("请填写完成日期。"), "invalid": _("请填写正确的日期。")},
+        help_text=_("已完成的填写完成日期。"),
+        error_messages={"invalid": _("请填写正确的日期。")},
     )
+    reason = forms.CharField(
+        label=_("不再需要的原因"),
+        required=False,
+        max_length=200,
+        help_text=_("不再需要的写明原因，会在公示页上显示。"),
+        error_messages={"max_length": _("原因最多 %(limit_value)d 个字。")},
+    )
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = today or timezone.localdate()
+        self.fields["done_on"].initial = today
+        self.fields["done_on"].widget.attrs["max"] = today.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        outcome = cleaned.get("outcome")
+        if outcome == TimeNodeOutcome.DONE:
+            if not cleaned.get("done_on") and "done_on" not in self.errors:
+                self.add_error("done_on", _("请填写完成日期。"))
+            cleaned["reason"] = ""
+        elif outcome == TimeNodeOutcome.NOT_NEEDED:
+            cleaned["reason"] = (cleaned.get("reason") or "").strip()
+            if not cleaned["reason"] and "reason" not in self.errors:
+                self.add_error("reason", _("请填写该时间节点不再需要的原因。"))
+            cleaned["done_on"] = None
+        return cleaned
 
 
 class ApprovalFilterForm(forms.Form):

@@ -14,11 +14,12 @@ what they show (pledges.signals bumps it on every change), so a change drops the
 page at once; the same stamp gives the ETag and Last-Modified.
 
 Modules: `pages` (codes, a member's page, one pledge, a branch's board), `site` (the
-district site and search), `figures` (completion figures and the progress bar rule),
-`caching` (the shared page cache, conditional requests, the rate limit on failed code
-lookups). The names the views use are gathered here.
+district site and search), `figures` (completion figures; a pledge's own progress bar
+is pledges.progress), `caching` (the shared page cache, conditional requests, the rate
+limit on failed code lookups). The names the views use are gathered here.
 """
 
+from pledges.progress import bar_step, pledge_progress
 from pledges.public.caching import (
     MISS_LIMIT,
     MISS_WINDOW_SECONDS,
@@ -32,7 +33,7 @@ from pledges.public.caching import (
     public_page_response,
     remember_token_route,
 )
-from pledges.public.figures import Figures, bar_step, progress_percent, share
+from pledges.public.figures import Figures, share
 from pledges.public.pages import (
     LATEST_COMMENTS,
     LATEST_RECORDS,
@@ -92,7 +93,7 @@ __all__ = [
     "page_code_version",
     "page_period",
     "pledge_public_page",
-    "progress_percent",
+    "pledge_progress",
     "public_page_response",
     "public_pledge",
     "public_pledges_in_full",

@@ -1,5 +1,5 @@
-"""Completion figures of the public pages, from public pledges only, and the progress
-bar of a public pledge."""
+"""Completion figures of the public pages, from public pledges only. A pledge's own
+progress bar is pledges.progress."""
 
 from collections import defaultdict
 from dataclasses import dataclass, fields
@@ -8,39 +8,9 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 
 from branches.models import Branch, Member
-from pledges.enums import PledgeStatus
 from pledges.models import Pledge
+from pledges.progress import bar_step
 from pledges.workflow import DONE_STATUSES, PUBLIC_STATUSES
-
-S = PledgeStatus
-
-# Progress drawn for each status (percent); in progress it moves with the time nodes.
-STATUS_PERCENT = {
-    S.PUBLISHED: 25,
-    S.IN_PROGRESS: 50,
-    S.COMPLETED: 85,
-    S.VERIFIED: 95,
-    S.EVALUATED: 100,
-}
-IN_PROGRESS_FLOOR = 40
-IN_PROGRESS_SPAN = 40
-
-
-def progress_percent(status: str, *, nodes_done: int = 0, nodes_total: int = 0) -> int:
-    """The progress bar of a public pledge, by a fixed rule:
-
-    published 25; in progress 50, or with time nodes 40 + 40 × (nodes done / nodes),
-    so 40 to 80; completed 85; crossed off (销号) 95; evaluated 100. Any other status 0.
-    """
-    if status == S.IN_PROGRESS and nodes_total:
-        return IN_PROGRESS_FLOOR + round(IN_PROGRESS_SPAN * nodes_done / nodes_total)
-    return STATUS_PERCENT.get(status, 0)
-
-
-def bar_step(percent: int) -> int:
-    """The percent rounded to a multiple of 5: the bar is drawn by class (p0 … p100), since
-    the pages carry no inline style."""
-    return max(0, min(100, 5 * round(percent / 5)))
 
 
 def share(part: int, whole: int) -> int:

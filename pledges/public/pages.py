@@ -16,7 +16,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.http import Http404
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Member, Pairing
@@ -30,13 +30,8 @@ from pledges.models import (
     ProgressRecord,
     TimeNode,
 )
-from pledges.public.figures import (
-    Figures,
-    bar_step,
-    branches_with_public_figures,
-    count_rows,
-    progress_percent,
-)
+from pledges.progress import set_progress, with_node_counts
+from pledges.public.figures import Figures, branches_with_public_figures, count_rows
 from pledges.selectors import RESUBMISSION_FIELDS
 from pledges.workflow import DONE_STATUSES
 
@@ -152,21 +147,29 @@ class HistoryEvent:
         return bool(self.field_label)
 
 
-def _with_node_counts(pledges: QuerySet[Pledge]) -> QuerySet[Pledge]:
-    nodes = TimeNode.objects.filter(pledge=OuterRef("pk"))
-    return pledges.annotate(
-        nodes_total=count_rows(nodes, "pledge"),
-        nodes_done=count_rows(nodes.filter(done_on__isnull=False), "pledge"),
-    )
-
-
 def _set_percent(pledge: Pledge) -> Pledge:
-    pledge.percent = progress_percent(
-        pledge.status, nodes_done=pledge.nodes_done, nodes_total=pledge.nodes_total
-    )
-    pledge.bar = bar_step(pledge.percent)
+    set_progress(pledge)
     pledge.is_done = pledge.status in DONE_STATUSES
     return pledge
+
+
+def _closing_event(node: TimeNode) -> HistoryEvent:
+    """A time node closed, as the public history tells it."""
+    if node.is_done:
+        label = _("时间节点“%(node)s”于 %(date)s 完成") % {
+            "node": node.description,
+            "date": dateformat.format(node.done_on, "Y年n月j日"),
+        }
+    else:
+        label = _("时间节点“%(node)s”不再需要：%(reason)s") % {
+            "node": node.description,
+            "reason": node.close_reason,
+        }
+    at = node.closed_at
+    if at is None:
+        # Closed before closings were stamped: dated by the day the work was done.
+        at = timezone.make_aware(datetime.datetime.combine(node.done_on, datetime.time()))
+    return HistoryEvent(at=at, label=str(label))
 
 
 def public_pledges_in_full(pledges: QuerySet[Pledge]) -> list[Pledge]:
@@ -176,12 +179,12 @@ def public_pledges_in_full(pledges: QuerySet[Pledge]) -> list[Pledge]:
     time nodes (`public_nodes`), the newest LATEST_RECORDS progress records with their
     photos (`latest_records`, `records_total`), the dated history of moves after
     publication and of amendments (`history`, oldest first), the date of the last update
-    (`last_update`), the progress bar (`percent`, `bar`), and the newest approved
+    (`last_update`), the progress bar (`percent`, `bar`: pledges.progress), and the newest approved
     comments of villagers (`public_comments`) for the feedback include.
     """
     records = ProgressRecord.objects.filter(pledge=OuterRef("pk"))
     pledges = list(
-        _with_node_counts(pledges.public())
+        with_node_counts(pledges.public())
         .annotate(records_total=count_rows(records, "pledge"))
         .select_related("member", "branch", "owner_branch")
         .order_by("-year", "due_date", "pk")
@@ -230,11 +233,17 @@ def public_pledges_in_full(pledges: QuerySet[Pledge]) -> list[Pledge]:
         )
     for pledge in pledges:
         _set_percent(pledge)
-        pledge.history = sorted(history[pledge.pk], key=lambda event: event.at)
+        closings = [
+            _closing_event(node)
+            for node in pledge.public_nodes
+            if node.is_done or (node.is_not_needed and node.closed_at)
+        ]
+        pledge.history = sorted(history[pledge.pk] + closings, key=lambda event: event.at)
         moments = [event.at for event in pledge.history]
         moments += [record.created_at for record in pledge.latest_records]
         days = [timezone.localdate(moment) for moment in moments]
         days += [node.done_on for node in pledge.public_nodes if node.done_on]
+        days += [timezone.localdate(n.closed_at) for n in pledge.public_nodes if n.closed_at]
         pledge.last_update = max(days, default=None)
     return pledges
 
@@ -343,7 +352,7 @@ def branch_board(*, branch_id: int, today: datetime.date | None = None) -> Board
     ).get(pk=branch_id)
     pledges = [
         _set_percent(pledge)
-        for pledge in _with_node_counts(Pledge.objects.public().filter(owner_branch=branch))
+        for pledge in with_node_counts(Pledge.objects.public().filter(owner_branch=branch))
         .select_related("member")
         .order_by("-year", "due_date", "pk")
     ]

@@ -68,7 +68,8 @@ def _check_values(pledge: Pledge, changed: dict, today: datetime.date) -> None:
             ]
         else:
             later = (
-                pledge.time_nodes.filter(done_on__isnull=True, due_on__gt=due_date)
+                pledge.time_nodes.open()
+                .filter(due_on__gt=due_date)
                 .order_by("-due_on")
                 .values_list("due_on", flat=True)
                 .first()

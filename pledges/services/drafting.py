@@ -26,6 +26,7 @@ PLEDGE_FIELDS = (
     "due_date",
     "is_recurring",
     "rhythm",
+    "exempt_override_reason",
 )
 # Validated by the services themselves; full_clean would only repeat them with a query each.
 _CHECKED_ELSEWHERE = ["branch", "member", "owner_branch"]
@@ -47,11 +48,28 @@ def _check_member(member: Member | None, branch: Branch, *, current_member_id=No
         raise ValidationError({"member": _("该党员已不在册，不能作为承诺人。")})
 
 
-def _check_fields(fields: Mapping) -> dict:
+def _check_fields(fields: Mapping, member: Member | None) -> dict:
+    """The pledge's fields; a member exempt from pledging (免于承诺) needs the reason the
+    secretary pledges for them all the same, anyone else keeps none."""
     unknown = set(fields) - set(PLEDGE_FIELDS)
     if unknown:
         raise TypeError(f"unexpected pledge fields: {sorted(unknown)}")
-    return dict(fields)
+    fields = dict(fields)
+    reason = (fields.get("exempt_override_reason") or "").strip()
+    if member is not None and member.is_exempt:
+        if not reason:
+            raise ValidationError(
+                {
+                    "exempt_override_reason": _(
+                        "%(name)s已免于承诺：如仍为其写承诺，请确认并填写原因。"
+                    )
+                    % {"name": member.name}
+                }
+            )
+        fields["exempt_override_reason"] = reason
+    else:
+        fields["exempt_override_reason"] = ""
+    return fields
 
 
 def _lock_needs(needs: Iterable[Need], branch: Branch, *, linked_ids=frozenset()) -> list[Need]:
@@ -99,7 +117,7 @@ def pledge_create(
     """
     _check_secretary(actor, branch)
     _check_member(member, branch)
-    fields = _check_fields(fields)
+    fields = _check_fields(fields, member)
     with transaction.atomic():
         claimed = _lock_needs(needs, branch)
         pledge = Pledge(branch=None if member else branch, member=member, **fields)
@@ -132,7 +150,7 @@ def pledge_update(
     """
     branch = pledge.owner_branch
     _check_secretary(actor, branch)
-    fields = _check_fields(fields)
+    fields = _check_fields(fields, member)
     with transaction.atomic():
         current = (
             Pledge.objects.select_for_update(of=("self",))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from branches.permissions import is_branch_secretary, is_upper_staff
 from pledges.enums import ActorRole, PledgeMove, PledgeStatus
-from pledges.models import Pledge, PledgeTransition
+from pledges.models import Pledge, PledgeTransition, TimeNode
 from pledges.services.needs import needs_release
 from pledges.workflow import MOVES, TransitionNotAllowed, refusal_message
 
@@ -22,6 +22,25 @@ ROLE_REFUSALS = {
 }
 
 
+def _refuse_open_nodes(pledge: Pledge) -> None:
+    """A pledge is completed only once each of its time nodes is closed (done or no longer
+    needed): pledges.services.progress.pledge_complete closes them in the same transaction."""
+    still_open = list(
+        TimeNode.objects.filter(pledge=pledge)
+        .open()
+        .order_by("due_on", "pk")
+        .values_list("description", flat=True)
+    )
+    if still_open:
+        raise ValidationError(
+            _(
+                "还有 %(count)d 个时间节点未关闭（%(nodes)s），请逐一确认已完成或不再需要后"
+                "再完成承诺。"
+            )
+            % {"count": len(still_open), "nodes": "、".join(still_open)}
+        )
+
+
 def pledge_transition(
     *, pledge: Pledge, actor, move: PledgeMove, reason: str = ""
 ) -> PledgeTransition:
@@ -34,7 +53,8 @@ def pledge_transition(
     in the same transaction. The passed instance is brought up to date.
 
     Raises PermissionDenied (wrong role), TransitionNotAllowed (wrong status, or
-    lost a race) or ValidationError (a reason is required but empty).
+    lost a race) or ValidationError (a reason is required but empty; or completing a
+    pledge with a time node still open, see pledges.services.progress.pledge_complete).
     """
     spec = MOVES[PledgeMove(move)]
     reason = (reason or "").strip()
@@ -52,6 +72,8 @@ def pledge_transition(
             raise ValidationError(
                 {"reason": _("请填写“%(move)s”的原因。") % {"move": spec.name.label}}
             )
+        if spec.name == PledgeMove.COMPLETE:
+            _refuse_open_nodes(current)
         won = Pledge.objects.filter(pk=current.pk)._move_status(
             source=current.status, target=spec.target
         )

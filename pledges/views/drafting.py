@@ -34,6 +34,7 @@ from pledges.forms.drafting import (
     typed_values,
 )
 from pledges.models import Need, Pledge, PledgeTransition, TimeNode
+from pledges.progress import set_progress, with_node_counts
 from pledges.selectors import OPEN_STATUSES, branch_for, pledge_for
 from pledges.services.drafting import EDITABLE_STATUSES, pledge_create, pledge_update
 from pledges.services.needs import ALSO_FROM_PREFIX
@@ -87,7 +88,8 @@ def _filters(request) -> dict:
 
 def _branch_pledges_page(*, branch, filters: dict, today, page_number):
     """Status counts (one query), the branch's pledgers (one), one page of pledges with
-    their pledger, progress count and overdue flag (a count and the rows)."""
+    their pledger, progress count, progress bar (pledges.progress) and overdue flag (a
+    count and the rows)."""
     pledges = Pledge.objects.filter(owner_branch=branch)
     counts = dict(pledges.order_by().values_list("status").annotate(total=Count("pk")))
     shown = pledges
@@ -106,7 +108,7 @@ def _branch_pledges_page(*, branch, filters: dict, today, page_number):
     if filters["q"]:
         shown = shown.filter(title__icontains=filters["q"])
     shown = (
-        shown.select_related("member", "branch")
+        with_node_counts(shown.select_related("member", "branch"))
         .annotate(
             progress_count=Count("progress_records"),
             is_overdue=Case(
@@ -137,6 +139,7 @@ def _branch_pledges_page(*, branch, filters: dict, today, page_number):
         .values("pk", "name")
     )
     page = Paginator(shown, PLEDGES_PER_PAGE).get_page(page_number)
+    page.object_list = [set_progress(pledge) for pledge in page.object_list]
     return {
         "total": sum(counts.values()),
         "status_chips": status_chips,

@@ -21,9 +21,10 @@ from pledges.forms.practice import (
     ProgressForm,
     PublishForm,
     ReasonForm,
-    TimeNodeDoneForm,
+    TimeNodeCloseForm,
 )
 from pledges.models import Pledge, PledgeTransition, TimeNode
+from pledges.progress import set_progress_from_nodes
 from pledges.selectors import (
     OPEN_STATUSES,
     branch_for,
@@ -33,8 +34,10 @@ from pledges.selectors import (
 )
 from pledges.services.progress import (
     TIME_NODE_STATUSES,
+    NodeClosing,
+    pledge_complete,
     progress_record_create,
-    time_node_mark_done,
+    time_node_close,
 )
 from pledges.services.workflow import ROLE_PREDICATES
 from pledges.workflow import MOVES, Move, TransitionNotAllowed, moves_from
@@ -110,13 +113,10 @@ def six_steps(pledge: Pledge) -> list[dict]:
 # ---------------------------------------------------------------------------
 
 
-def node_done_form(node: TimeNode, data=None, *, today=None) -> TimeNodeDoneForm:
-    """The "mark done" form of one time node; ids carry the node so that several forms
-    on one page do not clash."""
-    today = today or timezone.localdate()
-    form = TimeNodeDoneForm(data, initial={"done_on": today}, auto_id=f"id_node{node.pk}_%s")
-    form.fields["done_on"].widget.attrs["max"] = today.isoformat()
-    return form
+def node_close_form(node: TimeNode, data=None, *, today=None) -> TimeNodeCloseForm:
+    """The closing form of one time node, prefixed by the node so that several forms on
+    one page (or in one POST, on the completion page) do not clash."""
+    return TimeNodeCloseForm(data, prefix=f"node{node.pk}", today=today)
 
 
 def _render_detail(request, pledge, *, withdraw_form=None, node_form=None, node_id=None):
@@ -127,14 +127,16 @@ def _render_detail(request, pledge, *, withdraw_form=None, node_form=None, node_
     is_secretary = can_manage_branch(user, pledge.owner_branch)
     transitions = list(pledge.transitions.select_related("actor").order_by("created_at", "pk"))
     returns = [t for t in transitions if t.move == PledgeMove.RETURN_FOR_REVISION]
-    can_mark_nodes = is_secretary and pledge.status in TIME_NODE_STATUSES
+    can_close_nodes = is_secretary and pledge.status in TIME_NODE_STATUSES
+    nodes = list(pledge.time_nodes.order_by("due_on", "pk"))
+    set_progress_from_nodes(pledge, nodes)
     node_rows = []
-    for node in pledge.time_nodes.order_by("due_on", "pk"):
+    for node in nodes:
         form = None
         if node.pk == node_id:
-            form = node_form  # refused: shown with its error and the date typed
-        elif can_mark_nodes and not node.done_on:
-            form = node_done_form(node, today=today)
+            form = node_form  # refused: shown with its error and what was typed
+        elif can_close_nodes and node.is_open:
+            form = node_close_form(node, today=today)
         node_rows.append((node, form))
     context = {
         "pledge": pledge,
@@ -154,6 +156,8 @@ def _render_detail(request, pledge, *, withdraw_form=None, node_form=None, node_
         "button_moves": [
             move for move in moves if not move.needs_reason and move.name not in REVIEW_MOVES
         ],
+        # With a time node open, 完成 leads to the page that asks how each was closed.
+        "complete_asks": any(node.is_open for node in nodes),
         "can_review": PledgeMove.APPROVE in move_names,
         "can_withdraw": PledgeMove.WITHDRAW in move_names,
         "withdraw_form": withdraw_form or ReasonForm(),
@@ -182,6 +186,8 @@ def pledge_move(request, pledge_id, move):
     except ValueError:
         raise Http404(_("没有这个操作。")) from None
     pledge = pledge_for(user=request.user, pledge_id=pledge_id)
+    if spec.name == PledgeMove.COMPLETE and pledge.time_nodes.open().exists():
+        return redirect("pledges:pledge_complete", pledge.pk)
     extra = {}
     form = None
     if spec.needs_reason:
@@ -210,26 +216,101 @@ def _render_reason_page(request, pledge, spec: Move, form):
 
 @login_required
 @require_POST
-def time_node_done(request, pledge_id, node_id):
-    """Mark one time node of the pledge done on the date given."""
+def time_node_close_view(request, pledge_id, node_id):
+    """Close one time node of the pledge: done on a date, or no longer needed and why."""
     pledge = pledge_for(user=request.user, pledge_id=pledge_id)
     if not can_manage_branch(request.user, pledge.owner_branch):
-        raise PermissionDenied(_("只有本支部书记可以标记时间节点完成。"))
+        raise PermissionDenied(_("只有本支部书记可以关闭时间节点。"))
     node = get_object_or_404(TimeNode.objects.filter(pledge=pledge), pk=node_id)
     node.pledge = pledge
-    form = node_done_form(node, request.POST)
+    form = node_close_form(node, request.POST)
     if form.is_valid():
         try:
-            time_node_mark_done(node=node, actor=request.user, done_on=form.cleaned_data["done_on"])
-        except ValidationError as refusal:
-            form.add_error(None, refusal)
-        else:
-            messages.success(
-                request,
-                _("时间节点“%(node)s”已标记完成。") % {"node": node.description},
+            time_node_close(
+                node=node,
+                actor=request.user,
+                outcome=form.cleaned_data["outcome"],
+                on=form.cleaned_data["done_on"],
+                reason=form.cleaned_data["reason"],
             )
+        except ValidationError as refusal:
+            _add_closing_error(form, refusal)
+        else:
+            if node.is_done:
+                text = _("时间节点“%(node)s”已标记完成。")
+            else:
+                text = _("时间节点“%(node)s”已标记为不再需要。")
+            messages.success(request, text % {"node": node.description})
             return redirect(detail_url(pledge))
     return _render_detail(request, pledge, node_form=form, node_id=node.pk)
+
+
+def _add_closing_error(form: TimeNodeCloseForm, refusal: ValidationError) -> None:
+    """A service refusal onto the closing form: by field where the service named one."""
+    if not hasattr(refusal, "error_dict"):
+        form.add_error(None, refusal)
+        return
+    fields = {"outcome": "outcome", "on": "done_on", "reason": "reason"}
+    for key, errors in refusal.message_dict.items():
+        form.add_error(fields.get(key), errors)
+
+
+def _spread_refusal(refusal: Exception, forms_by_key: dict) -> list[str]:
+    """Put a refused completion's errors on the node forms they name; return the rest."""
+    if not (isinstance(refusal, ValidationError) and hasattr(refusal, "error_dict")):
+        return [refusal_text(refusal)]
+    rest = []
+    for key, errors in refusal.message_dict.items():
+        if key in forms_by_key:
+            forms_by_key[key].add_error(None, errors)
+        else:
+            rest.extend(errors)
+    return rest
+
+
+@login_required
+def pledge_complete_view(request, pledge_id):
+    """完成: asks how each time node still open was closed (done on a date, or no longer
+    needed and why), then closes them and completes the pledge in one transaction."""
+    pledge = pledge_for(user=request.user, pledge_id=pledge_id)
+    if not can_manage_branch(request.user, pledge.owner_branch):
+        raise PermissionDenied(
+            _("只有本支部书记可以执行“%(move)s”。") % {"move": PledgeMove.COMPLETE.label}
+        )
+    if pledge.status != PledgeStatus.IN_PROGRESS:
+        messages.error(request, _("只有“践诺中”的承诺可以完成。"))
+        return redirect(detail_url(pledge))
+    today = timezone.localdate()
+    open_nodes = list(pledge.time_nodes.open().order_by("due_on", "pk"))
+    data = request.POST if request.method == "POST" else None
+    rows = [(node, node_close_form(node, data, today=today)) for node in open_nodes]
+    page_errors: list[str] = []
+    if request.method == "POST" and all([form.is_valid() for _node, form in rows]):
+        closings = [
+            NodeClosing(
+                node_id=node.pk,
+                outcome=form.cleaned_data["outcome"],
+                on=form.cleaned_data["done_on"],
+                reason=form.cleaned_data["reason"],
+            )
+            for node, form in rows
+        ]
+        try:
+            pledge_complete(pledge=pledge, actor=request.user, closings=closings, today=today)
+        except REFUSALS as refusal:
+            page_errors = _spread_refusal(refusal, {f"node-{node.pk}": form for node, form in rows})
+        else:
+            messages.success(
+                request, SUCCESS_MESSAGES[PledgeMove.COMPLETE] % {"title": pledge.title}
+            )
+            return redirect(detail_url(pledge))
+    context = {
+        "pledge": pledge,
+        "rows": rows,
+        "page_errors": page_errors,
+        "closed_nodes": list(pledge.time_nodes.closed().order_by("due_on", "pk")),
+    }
+    return render(request, "pledges/practice/pledge_complete.html", context)
 
 
 # ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from branches.models import Committee
 from pledges.workflow import TransitionNotAllowed
 from reviews.enums import NoticeStatus
 from reviews.models import HalfYearNotice
-from reviews.selectors_calendar import (
+from reviews.selectors.calendar import (
     BranchHalfYear,
     halfyear_figures,
     halfyear_pledges,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from branches.models import Branch, Member
 from branches.permissions import can_manage_branch
 from pledges.selectors import month_start
-from reviews.forms import REPORT_FIELDS
+from reviews.forms.monthly import REPORT_FIELDS
 from reviews.models import MonthlyReport
 
 

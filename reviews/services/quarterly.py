@@ -17,7 +17,7 @@ from branches.permissions import (
 )
 from pledges.models import Pledge
 from reviews.models import QuarterlyBriefing, QuarterlyReview, QuarterSignOff
-from reviews.selectors_calendar import REVIEWABLE_STATUSES, quarter_is_signed_off
+from reviews.selectors.calendar import REVIEWABLE_STATUSES, quarter_is_signed_off
 
 
 def _check_not_signed(*, committee: Committee, year: int, quarter: int) -> None:

@@ -20,7 +20,7 @@ from pledges.workflow import TransitionNotAllowed
 from reviews.enums import ReviewRating
 from reviews.models import BranchGrade, PointsEntry, YearEndEvaluation
 from reviews.rules import branch_grade, combine_result, member_points
-from reviews.selectors_yearend import (
+from reviews.selectors.yearend import (
     RATEABLE_STATUSES,
     branches_with_year_figures,
     can_rate,

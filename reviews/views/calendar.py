@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from branches.permissions import staff_committee_paths
-from reviews.selectors_calendar import (
+from reviews.selectors.calendar import (
     QUARTERS,
     branch_calendars,
     calendar_branches,

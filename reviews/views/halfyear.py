@@ -14,8 +14,8 @@ from branches.permissions import staff_committee_paths
 from pledges.enums import PledgeStatus
 from pledges.workflow import DONE_STATUSES
 from reviews.enums import NoticeStatus
-from reviews.forms_quarterly import NoticeForm
-from reviews.selectors_calendar import (
+from reviews.forms.quarterly import NoticeForm
+from reviews.selectors.calendar import (
     check_period,
     committee_for,
     half_year_end,

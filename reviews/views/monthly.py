@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from branches.permissions import can_manage_branch
 from pledges.selectors import branch_for, month_start
-from reviews.forms import REPORT_FIELDS, MonthlyReportFormSet
-from reviews.selectors import monthly_sheet, next_month
+from reviews.forms.monthly import REPORT_FIELDS, MonthlyReportFormSet
+from reviews.selectors.monthly import monthly_sheet, next_month
 from reviews.services import monthly_reports_save
 
 # The earliest month the sheet can be opened for.

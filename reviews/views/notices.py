@@ -2,7 +2,7 @@
 
 from django.shortcuts import render
 
-from reviews.selectors_calendar import published_notice_for
+from reviews.selectors.calendar import published_notice_for
 
 
 def notice_page(request, notice_id: int):

@@ -17,9 +17,9 @@ from branches.permissions import can_manage_branch, is_upper_staff, staff_commit
 from branches.selectors import committees_visible_to
 from pledges.models import Pledge
 from pledges.selectors import branch_for, pledge_for
-from reviews.forms_quarterly import BriefingForm, QuarterlyReviewForm
+from reviews.forms.quarterly import BriefingForm, QuarterlyReviewForm
 from reviews.models import QuarterlyBriefing
-from reviews.selectors_calendar import (
+from reviews.selectors.calendar import (
     check_period,
     committee_for,
     current_reviews,

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reviews.selectors_yearend import public_results
+from reviews.selectors.yearend import public_results
 
 FIRST_YEAR = 2000
 

@@ -16,9 +16,9 @@ from branches.permissions import staff_committee_paths
 from pledges.selectors import member_for, pledge_for
 from pledges.workflow import TransitionNotAllowed
 from reviews.enums import ReviewRating
-from reviews.forms_yearend import EvaluationForm
+from reviews.forms.yearend import EvaluationForm
 from reviews.models import YearEndEvaluation
-from reviews.selectors_yearend import (
+from reviews.selectors.yearend import (
     RATEABLE_STATUSES,
     can_rate,
     export_sheets,

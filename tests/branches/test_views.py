@@ -77,13 +77,13 @@ def member(org):
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("who", ROLES)
 def test_branch_detail_permissions(org, member, client_as, who):
-    response = client_as(who).get(reverse("branches:branch_detail", args=[org.branch.pk]))
+    response = client_as(who).get(reverse("pledges:branch_detail", args=[org.branch.pk]))
     _assert_status(response, who, READ_STATUS, "范寨村党支部", "李荣花")
 
 
 @pytest.mark.parametrize("who", ROLES)
 def test_members_permissions(org, member, client_as, who):
-    response = client_as(who).get(reverse("branches:members", args=[org.branch.pk]))
+    response = client_as(who).get(reverse("pledges:members", args=[org.branch.pk]))
     _assert_status(response, who, READ_STATUS, "李荣花", "13900000000")
     if response.status_code == 200:
         assert "13900000000" in response.content.decode()
@@ -202,7 +202,7 @@ EXPECTED_FIGURES = {
 
 
 def test_branch_list_figures_are_exact(org, figures_branch, client_as):
-    response = client_as("town_staff").get(reverse("branches:branch_list"))
+    response = client_as("town_staff").get(reverse("pledges:branch_list"))
     assert response.status_code == 200
     shown = {branch.pk: branch for branch in response.context["page_obj"]}
     assert set(shown) == {org.branch.pk, org.other_branch.pk}
@@ -217,7 +217,7 @@ def test_branch_detail_shows_figures_pairings_and_links(org, figures_branch, cli
     Pairing.objects.create(office_branch=office, village_branch=org.branch, year=this_year)
     old = factories.make_branch(org.town, name="往年结对支部", kind="government_office")
     Pairing.objects.create(office_branch=old, village_branch=org.branch, year=this_year - 1)
-    response = client_as("secretary").get(reverse("branches:branch_detail", args=[org.branch.pk]))
+    response = client_as("secretary").get(reverse("pledges:branch_detail", args=[org.branch.pk]))
     assert response.context["figures"] == EXPECTED_FIGURES
     content = response.content.decode()
     assert "综合办党支部" in content
@@ -227,7 +227,7 @@ def test_branch_detail_shows_figures_pairings_and_links(org, figures_branch, cli
     for name in ("pledges:needs", "pledges:branch_pledges", "pledges:branch_letters"):
         assert reverse(name, args=[org.branch.pk]) in content
     assert reverse("reviews:monthly_report", args=[org.branch.pk]) in content
-    assert reverse("branches:members", args=[org.branch.pk]) in content
+    assert reverse("pledges:members", args=[org.branch.pk]) in content
 
 
 @pytest.mark.parametrize(
@@ -239,41 +239,41 @@ def test_branch_detail_shows_figures_pairings_and_links(org, figures_branch, cli
     ],
 )
 def test_branch_list_shows_the_staff_subtree(org, client_as, who, visible):
-    response = client_as(who).get(reverse("branches:branch_list"))
+    response = client_as(who).get(reverse("pledges:branch_list"))
     assert {branch.name for branch in response.context["page_obj"]} == visible
 
 
 def test_branch_list_sends_a_secretary_to_their_branch(org, client_as):
-    response = client_as("secretary").get(reverse("branches:branch_list"))
+    response = client_as("secretary").get(reverse("pledges:branch_list"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("branches:branch_detail", args=[org.branch.pk])
+    assert response["Location"] == reverse("pledges:branch_detail", args=[org.branch.pk])
 
 
 def test_branch_list_refuses_a_user_without_role(org, client):
     client.force_login(factories.make_user())
-    assert client.get(reverse("branches:branch_list")).status_code == 403
+    assert client.get(reverse("pledges:branch_list")).status_code == 403
 
 
 def test_branch_list_anonymous_goes_to_login(org, client_as):
-    response = client_as("anonymous").get(reverse("branches:branch_list"))
+    response = client_as("anonymous").get(reverse("pledges:branch_list"))
     assert response["Location"].startswith(LOGIN_URL)
 
 
 def test_branch_list_searches_by_name(org, client_as):
-    response = client_as("district_staff").get(reverse("branches:branch_list"), {"q": "姬石"})
+    response = client_as("district_staff").get(reverse("pledges:branch_list"), {"q": "姬石"})
     assert [branch.name for branch in response.context["page_obj"]] == ["姬石村党支部"]
 
 
 def test_branch_list_filters_by_committee(org, client_as):
     response = client_as("district_staff").get(
-        reverse("branches:branch_list"), {"committee": org.other_town.pk}
+        reverse("pledges:branch_list"), {"committee": org.other_town.pk}
     )
     assert [branch.name for branch in response.context["page_obj"]] == ["远村党支部"]
 
 
 def test_branch_list_ignores_a_committee_out_of_reach(org, client_as):
     response = client_as("town_staff").get(
-        reverse("branches:branch_list"), {"committee": org.other_town.pk}
+        reverse("pledges:branch_list"), {"committee": org.other_town.pk}
     )
     assert {branch.name for branch in response.context["page_obj"]} == {
         "范寨村党支部",
@@ -285,8 +285,8 @@ def test_branch_list_paginates(org, client_as):
     for number in range(35):
         factories.make_branch(org.town, name=f"新建村{number:02d}党支部")
     client = client_as("town_staff")
-    first = client.get(reverse("branches:branch_list"))
-    second = client.get(reverse("branches:branch_list"), {"page": 2})
+    first = client.get(reverse("pledges:branch_list"))
+    second = client.get(reverse("pledges:branch_list"), {"page": 2})
     assert len(first.context["page_obj"]) == 30
     assert len(second.context["page_obj"]) == 7
 
@@ -301,7 +301,7 @@ def test_branch_list_query_count_does_not_grow(
         factories.make_pledge(member=member)
     client = client_as("district_staff")
     with django_assert_max_num_queries(7):
-        response = client.get(reverse("branches:branch_list"))
+        response = client.get(reverse("pledges:branch_list"))
     assert response.status_code == 200
 
 
@@ -314,7 +314,7 @@ def test_members_list_shows_active_first_with_pledge_counts(org, client_as):
     _walked(org, PledgeStatus.COMPLETED, member=staying)
     _walked(org, PledgeStatus.PUBLISHED, member=staying)
     _walked(org, PledgeStatus.WITHDRAWN, member=staying)
-    response = client_as("secretary").get(reverse("branches:members", args=[org.branch.pk]))
+    response = client_as("secretary").get(reverse("pledges:members", args=[org.branch.pk]))
     members = list(response.context["page_obj"])
     assert [m.name for m in members] == ["赵在册", "阿离开"]
     assert (members[0].pledge_count, members[0].done_count) == (2, 1)
@@ -342,13 +342,13 @@ def test_members_list_filters(org, client_as, show, names):
     )
     factories.make_member(org.branch, name="丙", is_active=False)
     response = client_as("town_staff").get(
-        reverse("branches:members", args=[org.branch.pk]), {"show": show}
+        reverse("pledges:members", args=[org.branch.pk]), {"show": show}
     )
     assert [m.name for m in response.context["page_obj"]] == names
 
 
 def test_members_list_is_read_only_for_staff(org, member, client_as):
-    response = client_as("town_staff").get(reverse("branches:members", args=[org.branch.pk]))
+    response = client_as("town_staff").get(reverse("pledges:members", args=[org.branch.pk]))
     content = response.content.decode()
     assert reverse("branches:member_add", args=[org.branch.pk]) not in content
     assert reverse("branches:member_edit", args=[member.pk]) not in content
@@ -363,7 +363,7 @@ def test_members_list_query_count_does_not_grow(
         factories.make_pledge(member=member)
     client = client_as("secretary")
     with django_assert_max_num_queries(8):
-        response = client.get(reverse("branches:members", args=[org.branch.pk]))
+        response = client.get(reverse("pledges:members", args=[org.branch.pk]))
     assert len(response.context["page_obj"]) == min(count, 50)
 
 
@@ -375,7 +375,7 @@ def test_member_add_creates_an_active_member(org, client_as):
         reverse("branches:member_add", args=[org.branch.pk]), _member_data()
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("branches:members", args=[org.branch.pk])
+    assert response["Location"] == reverse("pledges:members", args=[org.branch.pk])
     member = Member.objects.get(name="李荣花")
     assert member.branch == org.branch
     assert (member.birth_year, member.joined_on) == (1968, datetime.date(1995, 7, 1))
@@ -509,7 +509,7 @@ def test_member_exempt_can_be_lifted(org, client_as):
 def test_member_deactivate_keeps_the_member_and_pledges(org, member, client_as):
     pledge = _walked(org, PledgeStatus.IN_PROGRESS, member=member)
     response = client_as("secretary").post(reverse("branches:member_deactivate", args=[member.pk]))
-    assert response["Location"] == reverse("branches:members", args=[org.branch.pk])
+    assert response["Location"] == reverse("pledges:members", args=[org.branch.pk])
     member.refresh_from_db()
     assert not member.is_active
     assert member.pledges.get() == pledge
@@ -532,7 +532,7 @@ def test_member_reactivate_puts_the_member_back(org, client_as):
 def test_no_page_offers_to_delete_a_member(org, member, client_as):
     client = client_as("secretary")
     for url in (
-        reverse("branches:members", args=[org.branch.pk]),
+        reverse("pledges:members", args=[org.branch.pk]),
         reverse("branches:member_edit", args=[member.pk]),
     ):
         content = client.get(url).content.decode()

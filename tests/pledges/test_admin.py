@@ -16,6 +16,7 @@ from pledges.models import (
     ProgressPhoto,
     ProgressRecord,
     TimeNode,
+    TimeNodeClosing,
 )
 from pledges.workflow import MOVES
 from tests import factories
@@ -23,7 +24,7 @@ from tests import factories
 S = PledgeStatus
 MODELS = [Need, Pledge, TimeNode, ProgressRecord, ProgressPhoto, PledgeTransition]
 # Records written by the product itself, shown read-only.
-RECORD_MODELS = [PledgeAmendment, Feedback]
+RECORD_MODELS = [PledgeAmendment, Feedback, TimeNodeClosing]
 PLEDGE_CHANGELIST = "/admin/pledges/pledge/"
 
 

@@ -77,27 +77,6 @@ def text_of(response):
 
 
 @pytest.mark.parametrize(
-    ("status", "done", "total", "percent"),
-    [
-        (S.PUBLISHED, 0, 0, 25),
-        (S.PUBLISHED, 2, 2, 25),
-        (S.IN_PROGRESS, 0, 0, 50),
-        (S.IN_PROGRESS, 0, 4, 40),
-        (S.IN_PROGRESS, 1, 4, 50),
-        (S.IN_PROGRESS, 3, 4, 70),
-        (S.IN_PROGRESS, 4, 4, 80),
-        (S.COMPLETED, 0, 3, 85),
-        (S.VERIFIED, 0, 0, 95),
-        (S.EVALUATED, 0, 0, 100),
-        (S.DRAFT, 0, 0, 0),
-        (S.WITHDRAWN, 0, 0, 0),
-    ],
-)
-def test_progress_percent_follows_rule(status, done, total, percent):
-    assert public.progress_percent(status, nodes_done=done, nodes_total=total) == percent
-
-
-@pytest.mark.parametrize(
     ("percent", "step"), [(0, 0), (2, 0), (3, 5), (47, 45), (48, 50), (100, 100)]
 )
 def test_bar_step_rounds_to_five(percent, step):
@@ -132,7 +111,9 @@ def test_member_page_shows_pledges_nodes_records_and_history(client, org, settin
     settings.MEDIA_ROOT = tmp_path
     member = factories.make_member(org.branch, name="李荣花")
     pledge = walked(org, S.IN_PROGRESS, member=member, content="每月浇水一次，保证成活。")
-    TimeNode.objects.create(pledge=pledge, due_on=TODAY, description="第一次浇水", done_on=TODAY)
+    TimeNode.objects.create(
+        pledge=pledge, due_on=TODAY, description="第一次浇水", closed_as="done", done_on=TODAY
+    )
     TimeNode.objects.create(
         pledge=pledge, due_on=TODAY + datetime.timedelta(days=30), description="第二次浇水"
     )
@@ -153,9 +134,10 @@ def test_member_page_shows_pledges_nodes_records_and_history(client, org, settin
     assert f'href="{pledge_url(pledge)}"' in text
     assert "每月浇水一次，保证成活。" in text
     assert "践诺中" in text
-    # In progress with one of two time nodes done: 40 + 40 × 1/2 = 60.
-    assert 'class="fill p60"' in text
-    assert "60%" in text
+    # In progress with one of two time nodes closed: 1/2 = 50%.
+    assert 'class="fill p50"' in text
+    assert "50%" in text
+    assert "进度怎么算" in text
     assert "第一次浇水" in text and "第二次浇水" in text
     assert "浇水二百棵" in text
     assert f'<a href="{photo.image.url}"><img src="{photo.thumbnail.url}"' in text
@@ -636,7 +618,9 @@ def test_board_cache_dropped_on_change(client, org, change):
     first = client.get(url)
 
     if change == "time node":
-        TimeNode.objects.create(pledge=pledge, due_on=TODAY, description="节点", done_on=TODAY)
+        TimeNode.objects.create(
+            pledge=pledge, due_on=TODAY, description="节点", closed_as="done", done_on=TODAY
+        )
     elif change == "member":
         member.name = "新名"
         member.save()
@@ -740,7 +724,13 @@ def many_public_pledges(count, *, branch, members, actor):
     )
     now = timezone.now()
     TimeNode.objects.bulk_create(
-        TimeNode(pledge=pledge, due_on=TODAY, description="节点", done_on=TODAY if first else None)
+        TimeNode(
+            pledge=pledge,
+            due_on=TODAY,
+            description="节点",
+            closed_as="done" if first else "",
+            done_on=TODAY if first else None,
+        )
         for pledge in pledges
         for first in (True, False)
     )

@@ -151,7 +151,9 @@ def world(org, settings, tmp_path):
     )
     carried.needs.add(need)
     w.markers += ["mk-need-description", "mk-need-raiser"]
-    TimeNode.objects.create(pledge=carried, due_on=TODAY, description="节点一", done_on=TODAY)
+    TimeNode.objects.create(
+        pledge=carried, due_on=TODAY, description="节点一", closed_as="done", done_on=TODAY
+    )
     progress_record_create(
         pledge=carried, actor=org.secretary, happened_on=TODAY, description="浇水一次"
     )

@@ -200,25 +200,6 @@ def test_progress_add_post_permission_matrix(client_as, org, role):
         assert ProgressRecord.objects.count() == 0
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_time_node_done_permission_matrix(client_as, org, role):
-    pledge = walked(org, S.PUBLISHED, title="范寨村承诺甲")
-    node = TimeNode.objects.create(
-        pledge=pledge, due_on=datetime.date(2026, 6, 30), description="第一次浇水"
-    )
-    url = reverse("pledges:time_node_done", args=[pledge.pk, node.pk])
-
-    response = client_as(role).post(url, {"done_on": timezone.localdate().isoformat()})
-
-    node.refresh_from_db()
-    if SECRETARY_MATRIX[role] == 200:
-        assert response.status_code == 302
-        assert node.done_on == timezone.localdate()
-    else:
-        assert_refused_without_data(response, SECRETARY_MATRIX[role], url, "范寨村承诺甲")
-        assert node.done_on is None
-
-
 # ---------------------------------------------------------------------------
 # pledge_move: every move × every role
 # ---------------------------------------------------------------------------
@@ -515,6 +496,7 @@ def test_pledge_detail_shows_everything_about_the_pledge(client_as, org):
         pledge=pledge,
         due_on=datetime.date(2020, 3, 31),
         description="第一季度浇水",
+        closed_as="done",
         done_on=datetime.date(2020, 3, 30),
     )
     TimeNode.objects.create(pledge=pledge, due_on=datetime.date(2020, 6, 30), description="二季度")
@@ -618,73 +600,6 @@ def test_pledge_detail_queries_do_not_grow_with_records(
     client = client_as("town_staff")
     with django_assert_max_num_queries(11):
         client.get(reverse("pledges:pledge_detail", args=[big.pk]))
-
-
-# ---------------------------------------------------------------------------
-# Time nodes
-# ---------------------------------------------------------------------------
-
-
-def test_time_node_done_marks_the_date(client_as, org):
-    pledge = walked(org, S.IN_PROGRESS)
-    node = make_node(pledge)
-    yesterday = timezone.localdate() - datetime.timedelta(days=1)
-
-    response = client_as("secretary").post(
-        reverse("pledges:time_node_done", args=[pledge.pk, node.pk]),
-        {"done_on": yesterday.isoformat()},
-        follow=True,
-    )
-
-    node.refresh_from_db()
-    assert node.done_on == yesterday
-    assert "时间节点“节”已标记完成。" in response.text
-
-
-def test_time_node_done_future_date_keeps_typed_date_and_says_why(client_as, org):
-    pledge = walked(org, S.PUBLISHED)
-    node = make_node(pledge)
-    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
-
-    response = client_as("secretary").post(
-        reverse("pledges:time_node_done", args=[pledge.pk, node.pk]), {"done_on": tomorrow}
-    )
-
-    assert response.status_code == 200
-    assert "完成日期不能晚于今天。" in response.text
-    assert f'value="{tomorrow}"' in response.text
-    node.refresh_from_db()
-    assert node.done_on is None
-
-
-def test_time_node_done_refused_while_draft(client_as, org):
-    pledge = walked(org, S.DRAFT)
-    node = make_node(pledge)
-
-    response = client_as("secretary").post(
-        reverse("pledges:time_node_done", args=[pledge.pk, node.pk]),
-        {"done_on": timezone.localdate().isoformat()},
-    )
-
-    assert response.status_code == 200
-    assert "只有已公示或践诺中的承诺可以标记时间节点完成。" in response.text
-    node.refresh_from_db()
-    assert node.done_on is None
-
-
-def test_time_node_done_node_of_another_pledge_is_not_found(client_as, org):
-    pledge = walked(org, S.PUBLISHED)
-    other = walked(org, S.PUBLISHED)
-    node = make_node(other)
-
-    response = client_as("secretary").post(
-        reverse("pledges:time_node_done", args=[pledge.pk, node.pk]),
-        {"done_on": timezone.localdate().isoformat()},
-    )
-
-    assert response.status_code == 404
-    node.refresh_from_db()
-    assert node.done_on is None
 
 
 # ---------------------------------------------------------------------------

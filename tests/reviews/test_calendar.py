@@ -14,7 +14,7 @@ from reviews.models import (
     QuarterSignOff,
     YearEndEvaluation,
 )
-from reviews.selectors_calendar import (
+from reviews.selectors.calendar import (
     DONE,
     LATE,
     UPCOMING,

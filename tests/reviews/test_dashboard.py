@@ -231,7 +231,7 @@ def test_dashboard_page_shows_figures_and_links(org, client_as):
     html = response.content.decode()
     assert "<svg" in html and "<script" not in html
     assert reverse("pledges:branch_pledges", args=[org.branch.pk]) + "?overdue=1" in html
-    assert reverse("branches:branch_detail", args=[org.branch.pk]) in html
+    assert reverse("pledges:branch_detail", args=[org.branch.pk]) in html
     assert f"?c={org.town.pk}" in html
     assert "sort=-overdue#branches" in html
 

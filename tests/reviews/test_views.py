@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from branches.enums import ExemptionReason
 from reviews.models import MonthlyReport
-from reviews.selectors import monthly_sheet, next_month, previous_month
+from reviews.selectors.monthly import monthly_sheet, next_month, previous_month
 from reviews.services import monthly_reports_save
 from tests import factories
 from tests.conftest import ROLES

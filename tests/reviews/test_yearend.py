@@ -9,7 +9,7 @@ from pledges.enums import FeedbackChannel, FeedbackRating, PledgeMove, PledgeSta
 from pledges.models import Feedback, PledgeTransition
 from reviews.enums import ReviewRating
 from reviews.models import BranchGrade, PointsEntry, YearEndEvaluation
-from reviews.selectors_yearend import export_sheets, public_results, yearend_lists
+from reviews.selectors.yearend import export_sheets, public_results, yearend_lists
 from reviews.services.yearend import evaluation_record, evaluations_confirm, yearend_publish
 from tests.conftest import ROLES
 from tests.factories import make_member, make_pledge, make_user, walk_to

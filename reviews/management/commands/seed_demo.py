@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from branches.demo import (
+from reviews.demo import (
     DEMO_PASSWORD,
     build_demo,
     demo_logins,

@@ -9,13 +9,13 @@ import datetime
 import random
 from collections import Counter
 
-from branches.demo import article
-from branches.demo import vocabulary as words
-from branches.demo.context import BranchContext, Clock, PledgeDraft, moment_between
 from branches.enums import BranchKind
 from pledges.enums import NeedSource, NeedStatus, PledgeStatus, Urgency
 from pledges.models import Need, Pledge
 from pledges.workflow import DONE_STATUSES
+from reviews.demo import article
+from reviews.demo import vocabulary as words
+from reviews.demo.context import BranchContext, Clock, PledgeDraft, moment_between
 
 # Pledges that answer no need on the list (self-initiated service).
 UNLINKED_SHARE = 0.12

@@ -7,10 +7,10 @@ the east-road trees month after month.
 
 from dataclasses import dataclass
 
-from branches.demo.plan import FANZHAI, GENERAL_OFFICE, JISHI_VILLAGE
 from pledges.enums import NeedCategory as C
 from pledges.enums import NeedSource, PledgeStatus, Rhythm, Urgency
 from pledges.enums import PledgeStatus as S
+from reviews.demo.plan import FANZHAI, GENERAL_OFFICE, JISHI_VILLAGE
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ status; the histories module turns that walk into audit rows and records.
 import datetime
 import random
 
-from branches.demo import article
-from branches.demo import plan as shape
-from branches.demo import vocabulary as words
-from branches.demo.context import BranchContext, Clock, PledgeDraft, moment_between
 from branches.enums import BranchKind
 from pledges.enums import PledgeMove, PledgeStatus
 from pledges.models import Pledge
+from reviews.demo import article
+from reviews.demo import plan as shape
+from reviews.demo import vocabulary as words
+from reviews.demo.context import BranchContext, Clock, PledgeDraft, moment_between
 
 S = PledgeStatus
 M = PledgeMove

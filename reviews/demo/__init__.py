@@ -1,6 +1,6 @@
 """The demo data set of `manage.py seed_demo`: the article's district, at any scale."""
 
-from branches.demo.builder import (
+from reviews.demo.builder import (
     DEMO_PASSWORD,
     build_demo,
     demo_logins,

@@ -4,10 +4,10 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
-from branches.demo.plan import BranchPlan
 from branches.models import Branch, Member
 from pledges.enums import PledgeMove
 from pledges.models import Need, Pledge
+from reviews.demo.plan import BranchPlan
 
 
 @dataclass

@@ -1,9 +1,12 @@
+"""The /work/ home page: each person's to-do, which combines pledges and reviews."""
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from branches.permissions import is_organisation_staff, staff_committee_paths
+from branches.selectors import secretary_branch
 from branches.selectors_organisation import organisation_todo
-from pledges.selectors import secretary_branch, secretary_todo, staff_todo
+from reviews.selectors.home import secretary_todo, staff_todo
 
 
 @login_required
@@ -20,4 +23,4 @@ def home(request):
         if is_organisation_staff(request.user)
         else None,
     }
-    return render(request, "pledges/home.html", context)
+    return render(request, "reviews/home.html", context)

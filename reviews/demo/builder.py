@@ -19,13 +19,13 @@ from django.core.management import call_command
 from django.db import reset_queries, transaction
 from django.utils import timezone
 
-from branches.demo import histories, needs, people, pledging
-from branches.demo import plan as shape
-from branches.demo.context import BranchContext, Clock
 from branches.enums import CommitteeKind, Gender, StaffRole
 from branches.models import Branch, Committee, CommitteeStaff, Member, Pairing, path_segment
 from branches.tokens import new_public_token
 from pledges.models import Need, Pledge, PledgeTransition, ProgressRecord, TimeNode
+from reviews.demo import histories, needs, people, pledging
+from reviews.demo import plan as shape
+from reviews.demo.context import BranchContext, Clock
 from reviews.models import MonthlyReport
 
 DEMO_PASSWORD = "demo12345"

@@ -9,8 +9,8 @@ Henan counties, under a province root.
 import random
 from dataclasses import dataclass, field
 
-from branches.demo import vocabulary as words
 from branches.enums import BranchKind, CommitteeKind
+from reviews.demo import vocabulary as words
 
 ROOT_NAME = "漯河市城乡一体化示范区党工委"
 PROVINCE_NAME = "中共河南省委（演示）"

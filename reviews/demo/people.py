@@ -3,11 +3,11 @@
 import datetime
 import random
 
-from branches.demo import plan as shape
-from branches.demo import vocabulary as words
 from branches.enums import BranchKind, ExemptionReason, Gender
 from branches.models import Member
 from branches.tokens import new_public_token
+from reviews.demo import plan as shape
+from reviews.demo import vocabulary as words
 
 # Share of men among members, by branch kind (villages' members are mostly older men).
 MALE_SHARE = {

@@ -15,8 +15,6 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.test import override_settings
 from django.utils import timezone
 
-from branches.demo import build_demo, wipe_all_data
-from branches.demo.plan import district_plans
 from branches.enums import BranchKind, CommitteeKind, ExemptionReason, Gender
 from branches.models import Branch, Committee, CommitteeStaff, Member, Pairing
 from branches.permissions import (
@@ -30,6 +28,8 @@ from branches.permissions import (
 from pledges.enums import ActorRole, NeedStatus, PledgeMove, PledgeStatus, Rhythm
 from pledges.models import Need, Pledge, PledgeTransition, ProgressRecord, TimeNode
 from pledges.workflow import DONE_STATUSES, TRANSITIONS
+from reviews.demo import build_demo, wipe_all_data
+from reviews.demo.plan import district_plans
 from reviews.models import MonthlyReport
 from tests.factories import PATH_TO_STATUS
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from pledges.enums import NeedStatus, PledgeStatus
 from pledges.models import TimeNode
-from pledges.selectors import secretary_todo, staff_todo
 from reviews.models import MonthlyReport
+from reviews.selectors.home import secretary_todo, staff_todo
 from tests import factories
 
 S = PledgeStatus
@@ -184,5 +184,5 @@ def test_navigation_marks_the_current_section(client, org):
     client.force_login(org.secretary)
     text = client.get(reverse("home")).text
     assert f'<a href="{reverse("home")}" aria-current="page">' in text
-    members = reverse("branches:members", args=[org.branch.pk])
+    members = reverse("pledges:members", args=[org.branch.pk])
     assert f'<a href="{members}">' in text

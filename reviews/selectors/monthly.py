@@ -1,4 +1,4 @@
-"""Reads for the review pages."""
+"""Reads for the monthly report page: one month of a branch's reports."""
 
 import datetime
 from dataclasses import dataclass, field

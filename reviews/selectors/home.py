@@ -1,0 +1,114 @@
+"""The to-do lists of the /work/ home page: a secretary's (pledges and this month's
+reports) and committee staff's (pledges waiting for them)."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from branches.models import Branch, Member
+from branches.selectors import branches_visible_to
+from pledges.enums import NeedStatus, PledgeStatus
+from pledges.models import Need, Pledge, TimeNode
+from pledges.selectors import OPEN_STATUSES, URGENCY_RANK, month_start, pledges_visible_to
+from reviews.models import MonthlyReport
+
+# Time nodes due within this many days show on a secretary's to-do list.
+TIME_NODE_HORIZON_DAYS = 14
+
+
+@dataclass
+class SecretaryTodo:
+    branch: Branch
+    returned: list[Pledge]
+    to_publish: list[Pledge]
+    time_nodes: list[TimeNode]
+    members_without_report: list[Member]
+    open_needs: list[Need]
+    today: datetime.date
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.returned
+            or self.to_publish
+            or self.time_nodes
+            or self.members_without_report
+            or self.open_needs
+        )
+
+
+def secretary_todo(*, branch: Branch, today: datetime.date | None = None) -> SecretaryTodo:
+    """What waits for the branch's secretary: five lists, five queries."""
+    today = today or timezone.localdate()
+    pledges = Pledge.objects.filter(owner_branch=branch).select_related("member", "branch")
+    horizon = today + datetime.timedelta(days=TIME_NODE_HORIZON_DAYS)
+    reported = MonthlyReport.objects.filter(member=OuterRef("pk"), month=month_start(today))
+    return SecretaryTodo(
+        branch=branch,
+        returned=list(pledges.filter(status=PledgeStatus.RETURNED).order_by("due_date")),
+        to_publish=list(pledges.filter(status=PledgeStatus.APPROVED).order_by("due_date")),
+        time_nodes=list(
+            TimeNode.objects.filter(
+                pledge__owner_branch=branch,
+                pledge__status__in=OPEN_STATUSES,
+                closed_as="",
+                due_on__lte=horizon,
+            )
+            .select_related("pledge__member", "pledge__branch")
+            .order_by("due_on", "pk")
+        ),
+        members_without_report=list(
+            Member.objects.filter(branch=branch, is_active=True)
+            .exclude(Exists(reported))
+            .order_by("name", "pk")
+        ),
+        open_needs=list(
+            Need.objects.filter(branch=branch, status=NeedStatus.OPEN).order_by(
+                URGENCY_RANK, "created_at"
+            )
+        ),
+        today=today,
+    )
+
+
+@dataclass
+class StaffTodo:
+    to_approve: list[Pledge]
+    to_verify: list[Pledge]
+    branches_overdue: list[Branch]
+    today: datetime.date
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.to_approve or self.to_verify or self.branches_overdue)
+
+
+STAFF_LIST_LIMIT = 50
+
+
+def staff_todo(*, user, today: datetime.date | None = None) -> StaffTodo:
+    """What waits for committee staff in their subtree: three lists, a fixed number of
+    queries. Long lists are cut at STAFF_LIST_LIMIT; their pages show the rest."""
+    today = today or timezone.localdate()
+    pledges = pledges_visible_to(user=user).select_related("owner_branch", "member", "branch")
+    overdue = Q(
+        pledges__status__in=OPEN_STATUSES,
+        pledges__due_date__lt=today,
+    )
+    return StaffTodo(
+        to_approve=list(
+            pledges.filter(status=PledgeStatus.SUBMITTED).order_by("updated_at")[:STAFF_LIST_LIMIT]
+        ),
+        to_verify=list(
+            pledges.filter(status=PledgeStatus.COMPLETED).order_by("updated_at")[:STAFF_LIST_LIMIT]
+        ),
+        branches_overdue=list(
+            branches_visible_to(user=user)
+            .annotate(overdue_count=Count("pledges", filter=overdue))
+            .filter(overdue_count__gt=0)
+            .order_by("-overdue_count", "name")[:STAFF_LIST_LIMIT]
+        ),
+        today=today,
+    )
