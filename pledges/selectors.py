@@ -4,31 +4,20 @@ import datetime
 
 from django.db.models import (
     Case,
-    Count,
-    Exists,
     IntegerField,
-    OuterRef,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-
-from branches.models import Branch, Member
 
 # branch_for, member_for and secretary_branch read branches only and live in
 # branches.selectors; they are re-exported for the modules that import them from here.
 from branches.selectors import branch_for, branches_visible_to, member_for, secretary_branch  # noqa: F401
-from pledges.enums import PledgeMove, PledgeStatus, Urgency
+from pledges.enums import PledgeMove, Urgency
 from pledges.models import Need, Pledge, PledgeTransition
-from pledges.workflow import DONE_STATUSES
-
-# Statuses in which a pledge is still being carried out and can be overdue.
-OPEN_STATUSES = frozenset({PledgeStatus.APPROVED, PledgeStatus.PUBLISHED, PledgeStatus.IN_PROGRESS})
-
+from pledges.workflow import OPEN_STATUSES  # noqa: F401  (re-exported: imported from here)
 
 # Most urgent first: sort needs with .order_by(URGENCY_RANK, ...).
 URGENCY_RANK = Case(
@@ -96,36 +85,3 @@ def pledge_resubmission_changes(*, pledge: Pledge) -> list[tuple[str, str, str]]
         for key, label in RESUBMISSION_FIELDS.items()
         if previous.get(key) != latest.get(key)
     ]
-
-
-def _count_rows(queryset: QuerySet, group_by: str):
-    """The number of rows of a correlated queryset, as a subquery (0 when none).
-
-    Counting through subqueries rather than Count() over joins keeps each figure
-    exact: several joined counts would multiply each other's rows.
-    """
-    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1]
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def branches_with_figures(branches: QuerySet[Branch], *, today) -> QuerySet[Branch]:
-    """Annotate each branch with its member and pledge figures, in the same query.
-
-    Withdrawn pledges left the flow and are not counted; a member who pledged is an
-    active member with at least one pledge that was not withdrawn.
-    """
-    members = Member.objects.filter(branch=OuterRef("pk"), is_active=True)
-    pledges = Pledge.objects.filter(owner_branch=OuterRef("pk")).exclude(
-        status=PledgeStatus.WITHDRAWN
-    )
-    pledging = Pledge.objects.filter(member=OuterRef("pk")).exclude(status=PledgeStatus.WITHDRAWN)
-    return branches.annotate(
-        active_members=_count_rows(members, "branch"),
-        exempt_members=_count_rows(members.filter(is_exempt=True), "branch"),
-        pledged_members=_count_rows(members.filter(Exists(pledging)), "branch"),
-        pledges_total=_count_rows(pledges, "owner_branch"),
-        pledges_done=_count_rows(pledges.filter(status__in=DONE_STATUSES), "owner_branch"),
-        pledges_overdue=_count_rows(
-            pledges.filter(status__in=OPEN_STATUSES, due_date__lt=today), "owner_branch"
-        ),
-    )

@@ -29,6 +29,7 @@ urlpatterns = [
     path("pledges/<int:pledge_id>/move/<slug:move>/", practice.pledge_move, name="pledge_move"),
     path("pledges/<int:pledge_id>/review/", practice.pledge_review, name="pledge_review"),
     path("approvals/", practice.approvals, name="approvals"),
+    path("approvals/approve/", practice.approve_many, name="approve_many"),
     path("branches/<int:branch_id>/publish/", practice.publish_many, name="publish_many"),
     path("pledges/<int:pledge_id>/progress/add/", practice.progress_add, name="progress_add"),
     path(

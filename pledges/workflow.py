@@ -100,3 +100,7 @@ def refusal_message(move: Move, status: PledgeStatus) -> str:
         "status": PledgeStatus(status).label,
         "move": move.name.label,
     }
+
+
+# Still being carried out: a pledge in one of these can be overdue.
+OPEN_STATUSES = frozenset({S.APPROVED, S.PUBLISHED, S.IN_PROGRESS})

@@ -279,6 +279,17 @@ class PointsEntry(models.Model):
         blank=True,
         related_name="points_entries",
     )
+    # The ledger is append-only: a pledge whose points change after the year's results
+    # were published (verified and evaluated late, say) gets a correction entry for the
+    # difference, pointing at the pledge's entry it corrects (none if it had none).
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("更正的记录"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
 
     class Meta:

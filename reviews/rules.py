@@ -100,6 +100,40 @@ def combine_result(
     return Combined(score, result_for_score(score), villagers)
 
 
+# The suggestion when nothing is known of a pledge but that it was crossed off: done,
+# and no sign of how well.
+DEFAULT_SUGGESTION = ReviewRating.FAIRLY_GOOD
+
+
+def suggested_rating(*, quarterly_ratings, feedback: dict) -> ReviewRating:
+    """The year-end organisation rating to offer, preselected, for staff to confirm.
+
+    - The quarterly reviews' ratings of the year (the current row of each quarter) are
+      averaged as points (好 95, 较好 85, 一般 70, 差 50);
+    - the villagers' feedback gives its score as in `combine_result`;
+    - both present: their weighted mean with the year-end weights; one present: that
+      one alone; neither: DEFAULT_SUGGESTION (较好).
+    - The mean is graded as a result is (好 from 90, 较好 from 80, 一般 from 60, else 差).
+
+    A suggestion only: nothing is written until a person confirms the row.
+    """
+    ratings = [ReviewRating(rating) for rating in quarterly_ratings if rating]
+    villagers = feedback_score(feedback)
+    if not ratings and villagers is None:
+        return DEFAULT_SUGGESTION
+    if not ratings:
+        return result_for_score(villagers)
+    quarters = Decimal(sum(ORGANISATION_POINTS[r] for r in ratings)) / Decimal(len(ratings))
+    if villagers is None:
+        return result_for_score(quarters.quantize(CENT, ROUND_HALF_UP))
+    org_w = _decimal(settings.YEAR_END_ORGANISATION_WEIGHT)
+    feedback_w = _decimal(settings.YEAR_END_FEEDBACK_WEIGHT)
+    if org_w + feedback_w <= 0:
+        return result_for_score(quarters.quantize(CENT, ROUND_HALF_UP))
+    score = (quarters * org_w + villagers * feedback_w) / (org_w + feedback_w)
+    return result_for_score(score.quantize(CENT, ROUND_HALF_UP))
+
+
 # Points a member's pledge earns for its published year-end result.
 RESULT_POINTS: dict[ReviewRating, int] = {
     ReviewRating.GOOD: 10,

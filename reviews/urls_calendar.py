@@ -27,9 +27,11 @@ urlpatterns = [
         quarterly.quarterly_review,
         name="quarterly_review",
     ),
+    path("reviews/cross-off/", halfyear.cross_off, name="cross_off"),
     path("reviews/<int:year>/half-year/", halfyear.halfyear, name="halfyear"),
     path("reviews/<int:year>/half-year/verify/", halfyear.halfyear_verify, name="halfyear_verify"),
     path("reviews/<int:year>/half-year/notice/", halfyear.notice_edit, name="notice_edit"),
+    path("reviews/<int:year>/half-year/notice/draft/", halfyear.notice_draft, name="notice_draft"),
     path(
         "reviews/<int:year>/half-year/notice/publish/",
         halfyear.notice_publish,

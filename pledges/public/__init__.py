@@ -14,9 +14,10 @@ what they show (pledges.signals bumps it on every change), so a change drops the
 page at once; the same stamp gives the ETag and Last-Modified.
 
 Modules: `pages` (codes, a member's page, one pledge, a branch's board), `site` (the
-district site and search), `figures` (completion figures; a pledge's own progress bar
-is pledges.progress), `caching` (the shared page cache, conditional requests, the rate
-limit on failed code lookups). The names the views use are gathered here.
+district site and search), `figures` (pledges.figures over published pledges; a pledge's
+own progress bar is pledges.progress), `caching` (the shared page cache, conditional
+requests, the rate limit on failed code lookups). The names the views use are gathered
+here.
 """
 
 from pledges.progress import bar_step, pledge_progress

@@ -63,6 +63,11 @@ def page_code_version() -> str:
     them, no page rendered by the old code is served, even from a shared cache."""
     base = Path(settings.BASE_DIR)
     files = sorted(Path(__file__).parent.glob("*.py"))
+    # The definitions of the figures and of a pledge's progress that the pages show.
+    files += [
+        Path(__file__).parent.parent / "figures.py",
+        Path(__file__).parent.parent / "progress.py",
+    ]
     files += sorted((base / "templates" / "pledges" / "public").glob("*.html"))
     files += [base / "static" / "css" / "public.css"]
     digest = hashlib.sha256()

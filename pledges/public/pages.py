@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Branch, Member, Pairing
 from branches.tokens import TOKEN_ALPHABET, TOKEN_LENGTH
 from pledges.enums import CommentStatus, PledgeMove
+from pledges.figures import PUBLIC
 from pledges.models import (
     Feedback,
     Pledge,
@@ -377,7 +378,7 @@ def branch_board(*, branch_id: int, today: datetime.date | None = None) -> Board
     )
     return BoardPage(
         branch=branch,
-        figures=Figures.of_branch(branch),
+        figures=Figures.of_branch(branch, PUBLIC),
         secretary_name=secretary_name(branch),
         branch_pledges=[pledge for pledge in pledges if pledge.member_id is None],
         # Former members, after the roll, only with the public pledges the branch owns.

@@ -9,6 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Max
 
 from branches.models import Branch, Committee, Member
+from pledges.figures import PUBLIC
 from pledges.public.figures import (
     Figures,
     branches_with_public_figures,
@@ -72,17 +73,17 @@ def district_page(*, committee: Committee | None = None, page: int = 1) -> Distr
     path = committee.path if committee else ""
     subtree = list(Committee.objects.filter(path__startswith=path).order_by("path"))
     own = figures_by_committee(path=path)
-    totals: dict[str, Figures] = defaultdict(Figures)
+    totals: dict[str, Figures] = defaultdict(lambda: Figures(pledge_set=PUBLIC))
     by_path = {item.path: item for item in subtree}
     for item in subtree:
         for ancestor in _ancestor_paths(item.path):
             if ancestor in by_path:
-                totals[ancestor].add(own.get(item.pk, Figures()))
+                totals[ancestor].add(own.get(item.pk, Figures(pledge_set=PUBLIC)))
     if committee is not None:
         figures = totals[committee.path]
         children = [item for item in subtree if item.parent_id == committee.pk]
     else:
-        figures = Figures()
+        figures = Figures(pledge_set=PUBLIC)
         children = [item for item in subtree if item.parent_id is None]
         for item in children:
             figures.add(totals[item.path])

@@ -95,3 +95,45 @@ def pledge_transition(
     pledge.status = PledgeStatus(spec.target)
     pledge._status_as_loaded = pledge.status
     return audit
+
+
+class BulkMoveRefused(Exception):
+    """One pledge of a batch was refused: the whole batch was rolled back."""
+
+    def __init__(self, *, pledge: Pledge, reason: str):
+        super().__init__(reason)
+        self.pledge = pledge
+        self.reason = reason
+
+    @property
+    def message(self) -> str:
+        return _("“%(title)s”不能审核通过：%(reason)s，本批承诺均未审核通过。") % {
+            "title": self.pledge.title,
+            "reason": self.reason.rstrip("。"),
+        }
+
+
+def pledges_approve(*, pledges: list[Pledge], actor) -> list[PledgeTransition]:
+    """Approve every pledge of the batch through `pledge_transition`, all or nothing.
+
+    The moves run in one transaction: the first refusal (role, status, a lost race)
+    rolls every move of the batch back and raises BulkMoveRefused naming that pledge.
+    """
+    audits = []
+    with transaction.atomic():
+        for pledge in pledges:
+            try:
+                audits.append(
+                    pledge_transition(pledge=pledge, actor=actor, move=PledgeMove.APPROVE)
+                )
+            except (PermissionDenied, TransitionNotAllowed, ValidationError) as refusal:
+                raise BulkMoveRefused(pledge=pledge, reason=_refusal_reason(refusal)) from refusal
+    return audits
+
+
+def _refusal_reason(refusal: Exception) -> str:
+    if isinstance(refusal, ValidationError):
+        return "；".join(refusal.messages)
+    if isinstance(refusal, TransitionNotAllowed):
+        return str(refusal.message)
+    return str(refusal) or _("您没有执行此操作的权限。")

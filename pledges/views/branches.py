@@ -26,9 +26,7 @@ from branches.selectors import (
     committees_visible_to,
     secretary_branch,
 )
-from pledges.enums import PledgeStatus
-from pledges.selectors import branches_with_figures
-from pledges.workflow import DONE_STATUSES
+from pledges.figures import LIVE, PUBLIC, Figures, branches_with_figures, counted_q, done_q
 
 BRANCHES_PER_PAGE = 30
 MEMBERS_PER_PAGE = 50
@@ -63,9 +61,14 @@ def branch_list(request):
     if query:
         branches = branches.filter(name__icontains=query)
     branches = branches_with_figures(
-        branches.select_related("committee", "secretary"), today=timezone.localdate()
+        branches.select_related("committee", "secretary"),
+        pledge_set=LIVE,
+        today=timezone.localdate(),
     ).order_by("committee__path", "name", "pk")
     page = Paginator(branches, BRANCHES_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for branch in page.object_list:
+        branch.figures = Figures.of_branch(branch, LIVE)
     return render(
         request,
         "pledges/branches/branch_list.html",
@@ -82,17 +85,16 @@ def branch_list(request):
 def branch_detail(request, branch_id: int):
     branch = branch_for(user=request.user, branch_id=branch_id)
     today = timezone.localdate()
-    figures = (
-        branches_with_figures(Branch.objects.filter(pk=branch.pk), today=today)
-        .values(
-            "active_members",
-            "exempt_members",
-            "pledged_members",
-            "pledges_total",
-            "pledges_done",
-            "pledges_overdue",
+    # The staff's figures (all pledges but drafts and withdrawn ones) and, beside them,
+    # the board's (published pledges), so a secretary sees both and why they differ.
+    figures, public_figures = (
+        Figures.of_branch(
+            branches_with_figures(
+                Branch.objects.filter(pk=branch.pk), pledge_set=pledge_set, today=today
+            ).get(),
+            pledge_set,
         )
-        .get()
+        for pledge_set in (LIVE, PUBLIC)
     )
     pairings = Pairing.objects.filter(
         Q(office_branch=branch) | Q(village_branch=branch), year=today.year
@@ -107,6 +109,7 @@ def branch_detail(request, branch_id: int):
         {
             "branch": branch,
             "figures": figures,
+            "public_figures": public_figures,
             "partners": partners,
             "year": today.year,
             "can_manage": can_manage_branch(request.user, branch),
@@ -128,8 +131,8 @@ def member_list(request, branch_id: int):
     if query:
         members = members.filter(name__icontains=query)
     members = members.annotate(
-        pledge_count=Count("pledges", filter=~Q(pledges__status=PledgeStatus.WITHDRAWN)),
-        done_count=Count("pledges", filter=Q(pledges__status__in=DONE_STATUSES)),
+        pledge_count=Count("pledges", filter=counted_q(LIVE, "pledges__")),
+        done_count=Count("pledges", filter=done_q(LIVE, "pledges__")),
         age=ExpressionWrapper(
             Value(timezone.localdate().year) - F("birth_year"), output_field=IntegerField()
         ),

@@ -25,6 +25,7 @@ from branches.forms import add_service_error
 from branches.models import Member
 from branches.permissions import can_manage_branch
 from pledges.enums import PledgeMove, PledgeStatus, Step
+from pledges.figures import LIVE, overdue_q
 from pledges.forms.drafting import (
     TIME_NODE_EXTRA_ROWS,
     PledgeForm,
@@ -35,7 +36,7 @@ from pledges.forms.drafting import (
 )
 from pledges.models import Need, Pledge, PledgeTransition, TimeNode
 from pledges.progress import set_progress, with_node_counts
-from pledges.selectors import OPEN_STATUSES, branch_for, pledge_for
+from pledges.selectors import branch_for, pledge_for
 from pledges.services.drafting import EDITABLE_STATUSES, pledge_create, pledge_update
 from pledges.services.needs import ALSO_FROM_PREFIX
 from pledges.workflow import DONE_STATUSES, PUBLIC_STATUSES, STATUS_STEP, TransitionNotAllowed
@@ -104,7 +105,7 @@ def _branch_pledges_page(*, branch, filters: dict, today, page_number):
     elif filters["pledger"]:
         shown = shown.filter(member_id=int(filters["pledger"]))
     if filters["overdue"]:
-        shown = shown.filter(status__in=OPEN_STATUSES, due_date__lt=today)
+        shown = shown.filter(overdue_q(LIVE, today))
     if filters["q"]:
         shown = shown.filter(title__icontains=filters["q"])
     shown = (
@@ -112,7 +113,7 @@ def _branch_pledges_page(*, branch, filters: dict, today, page_number):
         .annotate(
             progress_count=Count("progress_records"),
             is_overdue=Case(
-                When(status__in=OPEN_STATUSES, due_date__lt=today, then=Value(True)),
+                When(overdue_q(LIVE, today), then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
             ),

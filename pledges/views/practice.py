@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -39,10 +39,12 @@ from pledges.services.progress import (
     progress_record_create,
     time_node_close,
 )
-from pledges.services.workflow import ROLE_PREDICATES
+from pledges.services.workflow import ROLE_PREDICATES, BulkMoveRefused, pledges_approve
 from pledges.workflow import MOVES, Move, TransitionNotAllowed, moves_from
 
 APPROVALS_PER_PAGE = 30
+# The most pledges one bulk approval previews and approves (a page of the queue and more).
+APPROVE_MANY_LIMIT = 100
 REFUSALS = (TransitionNotAllowed, PermissionDenied, ValidationError)
 
 SUCCESS_MESSAGES = {
@@ -394,6 +396,90 @@ def approvals(request):
     page = Paginator(waiting, APPROVALS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page_obj": page, "today": timezone.localdate()}
     return render(request, "pledges/practice/approvals.html", context)
+
+
+def _chosen_ids(values) -> list[int]:
+    """The distinct pledge ids of a selection, in the order given; junk is dropped."""
+    ids = []
+    for value in values:
+        if value.isdigit() and int(value) not in ids:
+            ids.append(int(value))
+    return ids
+
+
+def _chosen_pledges(request, ids: list[int]) -> list[Pledge]:
+    """The chosen pledges, each with its letter's parts, in the order chosen.
+
+    An id out of the person's reach (or of no pledge) answers 404, as a single pledge
+    page would; a pledge in reach but not under the person's committees answers 403.
+    """
+    found = {
+        pledge.pk: pledge
+        for pledge in pledges_visible_to(user=request.user)
+        .filter(pk__in=ids)
+        .select_related("owner_branch__committee", "member", "branch")
+        .prefetch_related(
+            Prefetch("time_nodes", queryset=TimeNode.objects.order_by("due_on", "pk"))
+        )
+    }
+    if len(found) != len(ids):
+        raise Http404(_("所选承诺不存在或不在您的管理范围内。"))
+    pledges = [found[pk] for pk in ids]
+    for pledge in pledges:
+        _require_staff_of(request.user, pledge)
+    return pledges
+
+
+@login_required
+def approve_many(request):
+    """Approve several submitted pledges at once: GET previews each chosen pledge's
+    letter (?pledges=…), POST approves them all through the workflow, all or nothing."""
+    if not staff_committee_paths(request.user):
+        raise PermissionDenied(_("只有上级党组织工作人员可以审核承诺。"))
+    data = request.POST if request.method == "POST" else request.GET
+    ids = _chosen_ids(data.getlist("pledges"))
+    if not ids:
+        messages.error(request, _("请先勾选要审核的承诺。"))
+        return redirect("pledges:approvals")
+    if len(ids) > APPROVE_MANY_LIMIT:
+        messages.error(
+            request,
+            _("一次最多审核 %(limit)d 项承诺，请分批进行。") % {"limit": APPROVE_MANY_LIMIT},
+        )
+        return redirect("pledges:approvals")
+    pledges = _chosen_pledges(request, ids)
+    if request.method == "POST":
+        try:
+            pledges_approve(pledges=pledges, actor=request.user)
+        except BulkMoveRefused as refusal:
+            messages.error(request, refusal.message)
+            pledges = _chosen_pledges(request, ids)
+        else:
+            messages.success(request, _("已审核通过 %(count)d 项承诺。") % {"count": len(pledges)})
+            return redirect("pledges:approvals")
+    today = timezone.localdate()
+    rows = [
+        {
+            "pledge": pledge,
+            "is_overdue": pledge.due_date < today,
+            "waiting": pledge.status == PledgeStatus.SUBMITTED,
+            # Where to come back after returning this one: the preview without it.
+            "back_without": _preview_url([pk for pk in ids if pk != pledge.pk]),
+        }
+        for pledge in pledges
+    ]
+    context = {
+        "rows": rows,
+        "all_waiting": all(row["waiting"] for row in rows),
+    }
+    return render(request, "pledges/practice/approve_many.html", context)
+
+
+def _preview_url(ids: list[int]) -> str:
+    if not ids:
+        return reverse("pledges:approvals")
+    query = "&".join(f"pledges={pk}" for pk in ids)
+    return f"{reverse('pledges:approve_many')}?{query}"
 
 
 # ---------------------------------------------------------------------------

@@ -3,9 +3,15 @@
 Pages are rendered without the request (no session, user, CSRF token or messages), so
 one cached copy serves everyone; see pledges.public for what they may show.
 
-A retired code (member left the roll, code reissued) answers 200 with a page saying the
-code is no longer in use and linking to the branch's board: the printed code still leads
-somewhere useful, and phones and in-app browsers show a 200 page as it is.
+What a member's printed code shows, by what became of the member:
+- on the roll, page enabled: their page;
+- on the roll, page turned off (consent withdrawn): the branch's board, with a notice;
+- taken off the roll, or the code reissued: 200 with a page saying the code is no longer
+  in use and linking to the board of the branch the member was in (the code of a member
+  put back on the roll works again; a reissued code never does);
+- a code never issued: the not-found page (404), counted as a failed lookup.
+The printed code still leads somewhere useful, and phones and in-app browsers show a 200
+page as it is.
 
 Failed code lookups are counted per client address (MISS_LIMIT per MISS_WINDOW_SECONDS,
 then 429): see pledges.public.client_address for the address behind a proxy; the
@@ -63,6 +69,12 @@ def by_token(request, token):
         public.lookup_missed(address=address)
         return _not_found()
     member = target.member
+    if target.kind == TokenTarget.MEMBER and not member.is_active:
+        # Off the roll: the code is out of use as if reissued. Leaving (or coming back)
+        # saves the member, which bumps this branch's stamp and drops the cached route.
+        target = TokenTarget(
+            TokenTarget.RETIRED, target.branch, None, target.branch.public_changed_at
+        )
     if target.kind == TokenTarget.MEMBER and member.public_page_enabled:
         key = f"member:{member.pk}"
         # The page shows pledges owned by any branch the member pledged in.

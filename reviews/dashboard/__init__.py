@@ -1,13 +1,10 @@
 """The district dashboard's figures: every number by aggregation in SQL, in a fixed number
 of queries whatever the size of the subtree.
 
-Definitions (the same as `pledges.selectors.branches_with_figures`):
-- members are active members (在册); a member who pledged has at least one pledge that
-  was not withdrawn; a member not yet covered is active, not exempt and has no such pledge
-  (an exempt member who pledged anyway counts as pledged and as exempt);
-- pledges are counted without the withdrawn ones (已撤销, they left the flow), which are
-  shown apart; "done" is DONE_STATUSES (completed, verified, evaluated) over those pledges;
-- a pledge is overdue when it is still open (OPEN_STATUSES) and its due date has passed.
+Every figure is defined once, in pledges.figures, over all pledges but drafts and
+withdrawn ones (LIVE; the withdrawn are shown apart, the published count beside, as
+the public site counts it); the public 统计口径 page explains them. The 研诺 step counts
+the needs gathered (open, claimed or resolved), the other steps the pledges by status.
 
 One module per part: scope.py (whose subtrees), figures.py (totals, committee rows,
 categories, quarters), branch_table.py, charts.py (SVG geometry), export.py (.xlsx sheets),
@@ -33,14 +30,15 @@ from reviews.dashboard.charts import (
 )
 from reviews.dashboard.export import committee_label, export_sheets
 from reviews.dashboard.figures import (
+    RESEARCH_NEED_STATUSES,
     CategoryRow,
     CommitteeRow,
     Dashboard,
     Figures,
     QuarterRow,
     dashboard_figures,
-    percent,
     quarter_bounds,
+    share,
 )
 from reviews.dashboard.pledge_list import PLEDGES_PER_PAGE, PledgeFilter, scope_pledges
 from reviews.dashboard.scope import SEGMENT, Scope, dashboard_scope
@@ -54,6 +52,7 @@ __all__ = [
     "QUARTER_BASELINE",
     "QUARTER_CHART_HEIGHT",
     "QUARTER_CHART_WIDTH",
+    "RESEARCH_NEED_STATUSES",
     "SEGMENT",
     "Bar",
     "CategoryRow",
@@ -71,8 +70,8 @@ __all__ = [
     "dashboard_scope",
     "export_sheets",
     "parse_sort",
-    "percent",
     "quarter_bounds",
     "quarter_columns",
     "scope_pledges",
+    "share",
 ]

@@ -6,7 +6,7 @@ from django.db.models import ExpressionWrapper, F, FloatField, QuerySet
 from django.db.models.functions import NullIf
 
 from branches.models import Branch
-from pledges.selectors import branches_with_figures
+from pledges.figures import LIVE, branches_with_figures
 from reviews.dashboard.scope import Scope
 
 BRANCHES_PER_PAGE = 50
@@ -30,8 +30,9 @@ def parse_sort(value: str | None) -> str:
 
 
 def branch_table(*, scope: Scope, sort: str, today: datetime.date) -> QuerySet[Branch]:
-    """The scope's branches with their figures (one query, see branches_with_figures),
-    ordered by a ?sort= value; a leading '-' sorts descending."""
+    """The scope's branches with their figures over LIVE pledges (one query, see
+    pledges.figures.branches_with_figures), ordered by a ?sort= value; a leading '-' sorts
+    descending. `Figures.of_branch(branch, LIVE)` gives a row's figures."""
     descending = sort.startswith("-")
     terms = BRANCH_SORTS[sort.lstrip("-")]
     first = F(terms[0])
@@ -41,7 +42,9 @@ def branch_table(*, scope: Scope, sort: str, today: datetime.date) -> QuerySet[B
     ]
     return (
         branches_with_figures(
-            Branch.objects.filter(scope.branch_q()).select_related("committee"), today=today
+            Branch.objects.filter(scope.branch_q()).select_related("committee"),
+            pledge_set=LIVE,
+            today=today,
         )
         .annotate(
             done_share=ExpressionWrapper(

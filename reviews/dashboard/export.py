@@ -4,8 +4,10 @@ import datetime
 
 from django.utils.translation import gettext as _
 
+from pledges import figures as definitions
 from pledges.enums import PledgeStatus, Step
-from reviews.dashboard.figures import CategoryRow, CommitteeRow, Figures, percent
+from pledges.figures import LIVE
+from reviews.dashboard.figures import CategoryRow, CommitteeRow, Figures
 
 S = PledgeStatus
 
@@ -22,8 +24,9 @@ def export_sheets(
     categories: list[CategoryRow],
     today: datetime.date,
 ) -> list[tuple[str, list[str], list[list]]]:
-    """The dashboard's tables as (sheet title, headers, rows) for reviews.xlsx; the branch
-    sheet holds every branch of the scope (one query)."""
+    """The dashboard's tables as (sheet title, headers, rows) for reviews.xlsx, with the
+    dashboard's figures and labels; the branch sheet holds every branch of the scope (one
+    query)."""
     steps = total.by_step()
     overall = [
         [_("统计日期"), today.isoformat()],
@@ -32,13 +35,16 @@ def export_sheets(
         [_("已承诺党员"), total.pledged_members],
         [_("免于承诺党员"), total.exempt_members],
         [_("未覆盖党员"), total.uncovered_members],
-        [_("承诺（不含已撤销）"), total.pledges_total],
+        [_("承诺（不含草稿、已撤销）"), total.pledges_total],
         [_("已撤销承诺"), total.withdrawn],
         *[[str(status.label), total.by_status.get(status, 0)] for status in S],
         *[[_("六步：") + str(step.label), steps[step.value]] for step in Step],
         [_("已完成承诺"), total.pledges_done],
         [_("完成率（%）"), total.done_percent],
         [_("逾期承诺"), total.overdue],
+        [_("党员承诺覆盖率（%）"), total.covered_percent],
+        [_("已公示承诺"), total.pledges_published],
+        [_("已公示承诺完成率（%）"), total.published_done_percent],
     ]
     committee_sheet = [
         [
@@ -60,15 +66,16 @@ def export_sheets(
         [
             branch.committee.name,
             branch.name,
-            branch.active_members,
-            branch.pledged_members,
-            branch.exempt_members,
-            branch.pledges_total,
-            branch.pledges_done,
-            percent(branch.pledges_done, branch.pledges_total),
-            branch.pledges_overdue,
+            figures.active_members,
+            figures.pledged_members,
+            figures.exempt_members,
+            figures.pledges_total,
+            figures.pledges_done,
+            figures.done_percent,
+            figures.pledges_overdue,
         ]
         for branch in branches
+        for figures in [definitions.Figures.of_branch(branch, LIVE)]
     ]
     category_sheet = [
         [row.label, row.total, row.done, row.done_percent, row.overdue, row.withdrawn]

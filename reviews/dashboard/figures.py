@@ -4,71 +4,72 @@ and quarters, by SQL aggregation over the scope."""
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.db.models.functions import ExtractQuarter, Substr
 from django.utils import timezone
 
-from branches.models import Branch, Committee, Member
-from pledges.enums import NeedCategory, PledgeMove, PledgeStatus, Step
-from pledges.models import Pledge, PledgeTransition
-from pledges.selectors import OPEN_STATUSES
-from pledges.workflow import DONE_STATUSES, STATUS_STEP
+from branches.models import Branch, Committee
+from pledges import figures as definitions
+from pledges.enums import NeedCategory, NeedStatus, PledgeMove, PledgeStatus, Step
+from pledges.figures import LIVE, PUBLIC, counted_q, member_figures_by, pledge_aggregates, share
+from pledges.models import Need, Pledge, PledgeTransition
+from pledges.workflow import STATUS_STEP
 from reviews.dashboard.scope import SEGMENT, Scope
 
 S = PledgeStatus
 
-MEMBER_FIELDS = ("active_members", "exempt_members", "pledged_members", "uncovered_members")
+# The needs the 研诺 step counts: gathered and not set aside.
+RESEARCH_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.CLAIMED, NeedStatus.RESOLVED)
 
 
 @dataclass
-class Figures:
-    branches: int = 0
-    active_members: int = 0
-    pledged_members: int = 0
-    exempt_members: int = 0
-    uncovered_members: int = 0
-    overdue: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
+class Figures(definitions.Figures):
+    """pledges.figures.Figures over all pledges but drafts and withdrawn ones (LIVE), with
+    what the dashboard shows besides: pledges by status, the published ones (the public
+    site's count), and the needs of the 研诺 step."""
 
-    def add(self, other: "Figures") -> None:
-        for name in ("branches", *MEMBER_FIELDS, "overdue"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for status, count in other.by_status.items():
-            self.by_status[status] = self.by_status.get(status, 0) + count
+    pledge_set: definitions.PledgeSet = LIVE
+    pledges_published: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    needs_by_status: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: definitions.Figures) -> None:
+        super().add(other)
+        if isinstance(other, Figures):
+            self.pledges_published += other.pledges_published
+            for mine, theirs in (
+                (self.by_status, other.by_status),
+                (self.needs_by_status, other.needs_by_status),
+            ):
+                for status, count in theirs.items():
+                    mine[status] = mine.get(status, 0) + count
+
+    @property
+    def overdue(self) -> int:
+        return self.pledges_overdue
 
     @property
     def withdrawn(self) -> int:
         return self.by_status.get(S.WITHDRAWN, 0)
 
     @property
-    def pledges_total(self) -> int:
-        """Pledges that were not withdrawn."""
-        return sum(count for status, count in self.by_status.items() if status != S.WITHDRAWN)
+    def published_done_percent(self) -> int:
+        """Share done of the published pledges: the public site's figure."""
+        return share(self.pledges_done, self.pledges_published)
 
     @property
-    def pledges_done(self) -> int:
-        return sum(self.by_status.get(status, 0) for status in DONE_STATUSES)
-
-    @property
-    def done_percent(self) -> float:
-        return percent(self.pledges_done, self.pledges_total)
-
-    @property
-    def covered_percent(self) -> float:
-        """Active members who pledged or are exempt."""
-        return percent(self.active_members - self.uncovered_members, self.active_members)
+    def research_needs(self) -> int:
+        return sum(self.needs_by_status.get(status, 0) for status in RESEARCH_NEED_STATUSES)
 
     def by_step(self) -> dict[str, int]:
+        """Pledges at each step (withdrawn ones at none); 研诺 counts the needs gathered."""
         steps = {step.value: 0 for step in Step}
         for status, count in self.by_status.items():
             step = STATUS_STEP[S(status)]
             if step is not None:
                 steps[step.value] += count
+        steps[Step.RESEARCH.value] = self.research_needs
         return steps
-
-
-def percent(part: int, whole: int) -> float:
-    return round(part * 100 / whole, 1) if whole else 0.0
 
 
 @dataclass
@@ -87,8 +88,8 @@ class CategoryRow:
     withdrawn: int = 0
 
     @property
-    def done_percent(self) -> float:
-        return percent(self.done, self.total)
+    def done_percent(self) -> int:
+        return share(self.done, self.total)
 
 
 @dataclass
@@ -133,9 +134,10 @@ def _group_keys(scope: Scope) -> list[tuple[int, Q, list[tuple[str, Committee | 
 
 def dashboard_figures(*, scope: Scope, today: datetime.date) -> Dashboard:
     """Every figure of the dashboard but the branch table, by SQL aggregation over the
-    scope grouped by committee path prefix: one query for the rows' committees, then five
-    per prefix length (one in practice: branches, members, members who pledged, pledges by
-    prefix and category, completions by quarter). The committee rows partition the scope,
+    scope grouped by committee path prefix (definitions: pledges.figures): one query for
+    the rows' committees, then six per prefix length (one length in practice: branches,
+    members, members who pledged, pledges by prefix and category, needs, completions by
+    quarter). The committee rows partition the scope,
     so the totals and the category and quarter figures are their sums."""
     year = today.year
     quarters = quarter_bounds(year)
@@ -146,68 +148,61 @@ def dashboard_figures(*, scope: Scope, today: datetime.date) -> Dashboard:
     ordered_keys: list[tuple[str, Committee | None]] = []
 
     def row(key) -> Figures:
-        return figures.setdefault(key, Figures(by_status={}))
+        return figures.setdefault(key, Figures())
 
     for length, branch_q, keys in _group_keys(scope):
         ordered_keys += keys
-        in_scope = Branch.objects.filter(branch_q).values("pk")
+        branches = Branch.objects.filter(branch_q)
+        in_scope = branches.values("pk")
 
-        def grouped(queryset, path_field, *extra, length=length):
-            return (
-                queryset.order_by()
-                .annotate(group=Substr(path_field, 1, length))
-                .values("group", *extra)
-            )
+        def group(to_branch, length=length):
+            return Substr(f"{to_branch}committee__path", 1, length)
 
-        for item in grouped(Branch.objects.filter(branch_q), "committee__path").annotate(
-            n=Count("pk")
-        ):
-            row(item["group"]).branches = item["n"]
+        for key, found in member_figures_by(
+            branches=branches, group=group, pledge_set=LIVE
+        ).items():
+            row(key).add(found)
 
-        members = Member.objects.filter(is_active=True, branch__in=in_scope)
-        for item in grouped(members, "branch__committee__path").annotate(
-            active=Count("pk"), exempt=Count("pk", filter=Q(is_exempt=True))
-        ):
-            target = row(item["group"])
-            target.active_members = item["active"]
-            target.exempt_members = item["exempt"]
-            target.uncovered_members = item["active"] - item["exempt"]
-        # In WHERE the test for a pledge is a semi-join, one pass over the pledges.
-        pledging = Exists(
-            Pledge.objects.filter(member=OuterRef("pk")).exclude(status=S.WITHDRAWN).order_by()
-        )
-        for item in grouped(members.filter(pledging), "branch__committee__path").annotate(
-            pledged=Count("pk"), pledged_not_exempt=Count("pk", filter=Q(is_exempt=False))
-        ):
-            target = row(item["group"])
-            target.pledged_members = item["pledged"]
-            target.uncovered_members -= item["pledged_not_exempt"]
-
-        not_withdrawn = ~Q(status=S.WITHDRAWN)
         counts = {f"s_{status}": Count("pk", filter=Q(status=status)) for status in S.values}
-        counts["overdue"] = Count("pk", filter=Q(status__in=OPEN_STATUSES, due_date__lt=today))
+        counts |= pledge_aggregates(pledge_set=LIVE, today=today)
+        counts["published"] = Count("pk", filter=counted_q(PUBLIC))
         for index, (first, after) in enumerate(quarters):
             counts[f"due_{index}"] = Count(
-                "pk", filter=not_withdrawn & Q(due_date__gte=first, due_date__lt=after)
+                "pk", filter=counted_q(LIVE) & Q(due_date__gte=first, due_date__lt=after)
             )
-        pledges = Pledge.objects.filter(owner_branch__in=in_scope)
-        for item in grouped(pledges, "owner_branch__committee__path", "category").annotate(
-            **counts
+        pledges = Pledge.objects.filter(owner_branch__in=in_scope).order_by()
+        for item in (
+            pledges.annotate(group=group("owner_branch__"))
+            .values("group", "category")
+            .annotate(**counts)
         ):
             by_status = {status: item[f"s_{status}"] for status in S.values}
             target = row(item["group"])
-            target.overdue += item["overdue"]
+            target.pledges_total += item["pledges_total"]
+            target.pledges_done += item["pledges_done"]
+            target.pledges_overdue += item["pledges_overdue"]
+            target.pledges_published += item["published"]
             for status, count in by_status.items():
                 target.by_status[status] = target.by_status.get(status, 0) + count
             category = categories.setdefault(
                 item["category"], CategoryRow(category=item["category"], label="")
             )
-            category.total += sum(by_status.values()) - by_status[S.WITHDRAWN]
-            category.done += sum(by_status[status] for status in DONE_STATUSES)
-            category.overdue += item["overdue"]
+            category.total += item["pledges_total"]
+            category.done += item["pledges_done"]
+            category.overdue += item["pledges_overdue"]
             category.withdrawn += by_status[S.WITHDRAWN]
             for index in range(4):
                 due[index] += item[f"due_{index}"]
+
+        for item in (
+            Need.objects.filter(branch__in=in_scope)
+            .order_by()
+            .annotate(group=group("branch__"))
+            .values("group", "status")
+            .annotate(n=Count("pk"))
+        ):
+            needs = row(item["group"]).needs_by_status
+            needs[item["status"]] = needs.get(item["status"], 0) + item["n"]
 
         # A pledge is completed once at most (nothing leads back to in_progress), so
         # counting the 'complete' moves counts pledges.
@@ -230,7 +225,7 @@ def dashboard_figures(*, scope: Scope, today: datetime.date) -> Dashboard:
 
     rows = []
     for path, committee in ordered_keys:
-        found = figures.get(path, Figures(by_status={}))
+        found = figures.get(path, Figures())
         if committee is None and not found.branches:
             continue
         rows.append(CommitteeRow(committee=committee, figures=found))

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from pledges.enums import NeedCategory, PledgeMove, PledgeStatus, Step
+from pledges.figures import LIVE, PUBLIC, counted_q, done_q, overdue_q
 from pledges.models import Pledge
-from pledges.selectors import OPEN_STATUSES
-from pledges.workflow import DONE_STATUSES, STATUS_STEP
+from pledges.workflow import STATUS_STEP
 from reviews.dashboard.figures import quarter_bounds
 from reviews.dashboard.scope import Scope
 
@@ -26,6 +26,7 @@ class PledgeFilter:
     category: str = ""
     overdue: bool = False
     done: bool = False
+    published: bool = False
     due_quarter: int = 0
     completed_quarter: int = 0
 
@@ -43,6 +44,7 @@ class PledgeFilter:
             else "",
             overdue=query.get("overdue") == "1",
             done=query.get("done") == "1",
+            published=query.get("published") == "1",
             due_quarter=quarter("due_quarter"),
             completed_quarter=quarter("completed_quarter"),
         )
@@ -60,6 +62,8 @@ class PledgeFilter:
             words.append(str(_("逾期")))
         if self.done:
             words.append(str(_("已完成")))
+        if self.published:
+            words.append(str(_("已公示")))
         if self.due_quarter:
             words.append(str(_("第%(q)d季度到期") % {"q": self.due_quarter}))
         if self.completed_quarter:
@@ -70,25 +74,28 @@ class PledgeFilter:
 def scope_pledges(*, scope: Scope, wanted: PledgeFilter, today: datetime.date, year: int):
     """The pledges of the scope that a figure counts, with what a list row shows.
 
-    Withdrawn pledges appear only when asked for by status, as the figures count them apart.
+    The figures count LIVE pledges (pledges.figures), and so does the list, unless a status
+    or a step is asked for: the status and step bars count drafts and withdrawn pledges too.
     """
     pledges = Pledge.objects.filter(scope.branch_q("owner_branch__")).select_related(
         "owner_branch", "member", "branch"
     )
     if wanted.status:
         pledges = pledges.filter(status=wanted.status)
-    else:
-        pledges = pledges.exclude(status=S.WITHDRAWN)
     if wanted.step:
         pledges = pledges.filter(
             status__in=[status for status, step in STATUS_STEP.items() if step == wanted.step]
         )
+    if not (wanted.status or wanted.step):
+        pledges = pledges.filter(counted_q(LIVE))
     if wanted.category:
         pledges = pledges.filter(category=wanted.category)
     if wanted.overdue:
-        pledges = pledges.filter(status__in=OPEN_STATUSES, due_date__lt=today)
+        pledges = pledges.filter(overdue_q(LIVE, today))
     if wanted.done:
-        pledges = pledges.filter(status__in=DONE_STATUSES)
+        pledges = pledges.filter(done_q(LIVE))
+    if wanted.published:
+        pledges = pledges.filter(counted_q(PUBLIC))
     bounds = quarter_bounds(year)
     if wanted.due_quarter:
         start, end = bounds[wanted.due_quarter - 1]

@@ -17,13 +17,18 @@ def _report_text(label: str) -> forms.CharField:
     )
 
 
-class MonthlyReportEntryForm(forms.Form):
-    """One member's lines of the monthly sheet; the member is named by a hidden id."""
+class MonthlyReportForm(forms.Form):
+    """One member's report of the month, the member named by the page (逐人填写)."""
 
-    member_id = forms.IntegerField(widget=forms.HiddenInput)
     service_done = _report_text(_("服务情况"))
     problems = _report_text(_("存在问题"))
     next_steps = _report_text(_("下步打算"))
+
+
+class MonthlyReportEntryForm(MonthlyReportForm):
+    """One member's lines of the monthly sheet; the member is named by a hidden id."""
+
+    member_id = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, members: dict[int, Member], **kwargs):
         super().__init__(*args, **kwargs)

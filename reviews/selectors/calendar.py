@@ -387,6 +387,40 @@ def halfyear_pledges(*, branches: QuerySet[Branch], year: int) -> QuerySet[Pledg
     )
 
 
+def completed_pledges(*, branches: QuerySet[Branch]) -> QuerySet[Pledge]:
+    """Completed pledges of the branches, of any year, waiting to be crossed off (销号):
+    by committee, branch and due date."""
+    return (
+        Pledge.objects.filter(owner_branch__in=branches, status=PledgeStatus.COMPLETED)
+        .select_related("owner_branch__committee", "member", "branch")
+        .order_by(
+            "owner_branch__committee__path",
+            "owner_branch__name",
+            "owner_branch_id",
+            "due_date",
+            "pk",
+        )
+    )
+
+
+def staff_branch_choices(*, user) -> list[tuple[int, str]]:
+    """The branches under the user's committees as (id, "name（committee）") choices, for
+    the filters of the staff tables: one query."""
+    return [
+        (pk, f"{name}（{committee}）")
+        for pk, name, committee in staff_branches(user=user)
+        .order_by("name", "pk")
+        .values_list("pk", "name", "committee__name")
+    ]
+
+
+def staff_filter_choices(*, user) -> tuple[list, list]:
+    """(committees, branches) under the user's committees as (id, name) choices: two
+    queries."""
+    committees = list(committees_visible_to(user).values_list("pk", "name"))
+    return committees, staff_branch_choices(user=user)
+
+
 @dataclass(frozen=True)
 class BranchHalfYear:
     branch_id: int

@@ -4,12 +4,13 @@ reports) and committee staff's (pledges waiting for them)."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, QuerySet, Window
 from django.utils import timezone
 
 from branches.models import Branch, Member
 from branches.selectors import branches_visible_to
 from pledges.enums import NeedStatus, PledgeStatus
+from pledges.figures import LIVE, overdue_q
 from pledges.models import Need, Pledge, TimeNode
 from pledges.selectors import OPEN_STATUSES, URGENCY_RANK, month_start, pledges_visible_to
 from reviews.models import MonthlyReport
@@ -74,10 +75,40 @@ def secretary_todo(*, branch: Branch, today: datetime.date | None = None) -> Sec
 
 
 @dataclass
+class TodoList:
+    """The first rows of a to-do and how many there are in all: the count is exact, the
+    rows stop at STAFF_LIST_LIMIT and the page links to the full list."""
+
+    items: list
+    total: int
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.total)
+
+    @property
+    def more(self) -> int:
+        """Rows not shown."""
+        return self.total - len(self.items)
+
+
+def first_rows(queryset: QuerySet, limit: int) -> TodoList:
+    """The first `limit` rows and the count of all, in one query: the count rides on each
+    row as a window over the whole filtered set, which LIMIT does not cut."""
+    rows = list(queryset.annotate(todo_total=Window(Count("pk")))[:limit])
+    return TodoList(items=rows, total=rows[0].todo_total if rows else 0)
+
+
+@dataclass
 class StaffTodo:
-    to_approve: list[Pledge]
-    to_verify: list[Pledge]
-    branches_overdue: list[Branch]
+    to_approve: TodoList
+    to_verify: TodoList
+    branches_overdue: TodoList
     today: datetime.date
 
     @property
@@ -85,30 +116,32 @@ class StaffTodo:
         return not (self.to_approve or self.to_verify or self.branches_overdue)
 
 
+# Rows shown of each staff to-do; the count above them is of all, and a link leads to all.
 STAFF_LIST_LIMIT = 50
 
 
 def staff_todo(*, user, today: datetime.date | None = None) -> StaffTodo:
-    """What waits for committee staff in their subtree: three lists, a fixed number of
-    queries. Long lists are cut at STAFF_LIST_LIMIT; their pages show the rest."""
+    """What waits for committee staff in their subtree: three lists, each its first
+    STAFF_LIST_LIMIT rows and its exact count, in a fixed number of queries (one a list).
+    Overdue as the dashboard counts it (pledges.figures)."""
     today = today or timezone.localdate()
     pledges = pledges_visible_to(user=user).select_related("owner_branch", "member", "branch")
-    overdue = Q(
-        pledges__status__in=OPEN_STATUSES,
-        pledges__due_date__lt=today,
-    )
+    overdue = overdue_q(LIVE, today, prefix="pledges__")
     return StaffTodo(
-        to_approve=list(
-            pledges.filter(status=PledgeStatus.SUBMITTED).order_by("updated_at")[:STAFF_LIST_LIMIT]
+        to_approve=first_rows(
+            pledges.filter(status=PledgeStatus.SUBMITTED).order_by("updated_at", "pk"),
+            STAFF_LIST_LIMIT,
         ),
-        to_verify=list(
-            pledges.filter(status=PledgeStatus.COMPLETED).order_by("updated_at")[:STAFF_LIST_LIMIT]
+        to_verify=first_rows(
+            pledges.filter(status=PledgeStatus.COMPLETED).order_by("updated_at", "pk"),
+            STAFF_LIST_LIMIT,
         ),
-        branches_overdue=list(
+        branches_overdue=first_rows(
             branches_visible_to(user=user)
             .annotate(overdue_count=Count("pledges", filter=overdue))
             .filter(overdue_count__gt=0)
-            .order_by("-overdue_count", "name")[:STAFF_LIST_LIMIT]
+            .order_by("-overdue_count", "name", "pk"),
+            STAFF_LIST_LIMIT,
         ),
         today=today,
     )

@@ -38,6 +38,36 @@ class MonthlySheet:
     def reported_count(self) -> int:
         return sum(1 for member in self.members if member.pk in self.reports)
 
+    @property
+    def roll(self) -> list[tuple[Member, bool]]:
+        """Every active member in roll order, with whether they reported this month."""
+        return [(member, member.pk in self.reports) for member in self.members]
+
+    def member(self, member_id: int) -> Member | None:
+        """The active member with this id; None for anyone else (off the roll, another
+        branch, unknown)."""
+        return next((member for member in self.members if member.pk == member_id), None)
+
+    def neighbours(self, member: Member) -> tuple[Member | None, Member | None]:
+        """The members before and after this one in roll order (None at either end)."""
+        index = self.members.index(member)
+        before = self.members[index - 1] if index > 0 else None
+        after = self.members[index + 1] if index + 1 < len(self.members) else None
+        return before, after
+
+    def next_to_report(
+        self, *, after: Member | None = None, reported_ids: set[int] | None = None
+    ) -> Member | None:
+        """The next member without a report, in roll order: the first one, or the first
+        after `after`, wrapping round to the top and never `after` itself; None when
+        every other member has reported. `reported_ids` overrides this month's reports
+        (after a save the sheet read before it is one member out of date)."""
+        reported = set(self.reports) if reported_ids is None else reported_ids
+        start = self.members.index(after) + 1 if after is not None else 0
+        skipped = reported | ({after.pk} if after is not None else set())
+        ordered = self.members[start:] + self.members[:start]
+        return next((m for m in ordered if m.pk not in skipped), None)
+
 
 def monthly_sheet(*, branch: Branch, month: datetime.date) -> MonthlySheet:
     """The branch's active members with this month's and last month's reports: two

@@ -27,7 +27,8 @@ from pledges.models import Pledge
 from pledges.selectors import OPEN_STATUSES
 from pledges.workflow import DONE_STATUSES, PUBLIC_STATUSES
 from reviews.enums import ReviewRating
-from reviews.models import BranchGrade, PointsEntry, YearEndEvaluation
+from reviews.models import BranchGrade, PointsEntry, QuarterlyReview, YearEndEvaluation
+from reviews.rules import suggested_rating
 
 # Statuses in which a pledge can be rated at year end (evaluated: a correction).
 RATEABLE_STATUSES = frozenset({PledgeStatus.VERIFIED, PledgeStatus.EVALUATED})
@@ -130,10 +131,38 @@ def yearend_pledges(*, user, year: int) -> QuerySet[Pledge]:
     return Pledge.objects.filter(scope, year=year, status__in=RATEABLE_STATUSES)
 
 
-def yearend_page(*, user, year: int, page_number=1) -> YearEndPage:
-    """The year-end page: a page of pledges, each with its feedback counts (online and
-    recorded apart), its latest evaluation and whether the user may rate it, and the
-    figures of the whole list. Four queries whatever the size."""
+# The year-end table's status filter: about the evaluation, then the pledge's status.
+UNRATED, RATED = "unrated", "rated"
+
+
+def yearend_status_choices() -> list[tuple[str, str]]:
+    return [
+        (UNRATED, _("未评议")),
+        (RATED, _("已评议")),
+        (str(PledgeStatus.VERIFIED), PledgeStatus.VERIFIED.label),
+        (str(PledgeStatus.EVALUATED), PledgeStatus.EVALUATED.label),
+    ]
+
+
+def yearend_status_filters(*, year: int) -> dict:
+    rated = Exists(latest_evaluations(year=year).filter(pledge=OuterRef("pk")))
+    return {
+        UNRATED: ~rated,
+        RATED: rated,
+        str(PledgeStatus.VERIFIED): Q(status=PledgeStatus.VERIFIED),
+        str(PledgeStatus.EVALUATED): Q(status=PledgeStatus.EVALUATED),
+    }
+
+
+def yearend_page(*, user, year: int, page_number=1, narrow=None) -> YearEndPage:
+    """The year-end table: a page of pledges, each with its feedback counts (online and
+    recorded apart), its latest evaluation, whether the user may rate it and the rating
+    `reviews.rules.suggested_rating` offers (from the year's quarterly reviews and the
+    feedback), and the figures of the whole list. Five queries whatever the size.
+
+    `narrow`, if given, filters the pledges (the page's committee / branch / status
+    filters); the figures count the whole list.
+    """
     pledges = yearend_pledges(user=user, year=year)
     has_rating = Exists(latest_evaluations(year=year).filter(pledge=OuterRef("pk")))
     has_published = Exists(
@@ -146,7 +175,8 @@ def yearend_page(*, user, year: int, page_number=1) -> YearEndPage:
         published=Count("pk", filter=Q(has_published=True)),
     )
     rows = (
-        pledges.select_related("owner_branch__committee", "member", "branch")
+        (narrow(pledges) if narrow else pledges)
+        .select_related("owner_branch__committee", "member", "branch")
         .annotate(
             online_satisfied=_feedback_count(FeedbackChannel.ONLINE, FeedbackRating.SATISFIED),
             online_fairly=_feedback_count(FeedbackChannel.ONLINE, FeedbackRating.FAIRLY_SATISFIED),
@@ -171,10 +201,27 @@ def yearend_page(*, user, year: int, page_number=1) -> YearEndPage:
         .order_by("owner_branch__committee__path", "owner_branch__name", "-branch", "pk")
     )
     page = Paginator(rows, YEAREND_PAGE_SIZE).get_page(page_number)
+    quarterly: dict[int, list[str]] = {}
+    for pledge_id, rating in QuarterlyReview.objects.filter(
+        pledge__in=[pledge.pk for pledge in page.object_list],
+        year=year,
+        corrected_by__isnull=True,
+    ).values_list("pledge_id", "rating"):
+        quarterly.setdefault(pledge_id, []).append(rating)
     for pledge in page.object_list:
         pledge.evaluation = pledge.latest[0] if pledge.latest else None
         pledge.can_rate = can_rate(user, pledge) and not (
             pledge.evaluation and pledge.evaluation.is_published
+        )
+        pledge.quarterly_ratings = quarterly.get(pledge.pk, [])
+        pledge.suggestion = suggested_rating(
+            quarterly_ratings=pledge.quarterly_ratings,
+            feedback={
+                FeedbackRating.SATISFIED: pledge.online_satisfied + pledge.recorded_satisfied,
+                FeedbackRating.FAIRLY_SATISFIED: pledge.online_fairly + pledge.recorded_fairly,
+                FeedbackRating.DISSATISFIED: pledge.online_dissatisfied
+                + pledge.recorded_dissatisfied,
+            },
         )
     return YearEndPage(
         year=year,

@@ -11,11 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import Committee
+from branches.selectors import branches_in_subtree
 from pledges.workflow import TransitionNotAllowed
 from reviews.enums import NoticeStatus
 from reviews.models import HalfYearNotice
 from reviews.selectors.calendar import (
     BranchHalfYear,
+    completed_pledges,
     halfyear_figures,
     halfyear_pledges,
     staff_branches,
@@ -51,20 +53,47 @@ class VerifyResult:
 
 @transaction.atomic
 def halfyear_verify(*, pledge_ids: Iterable[int], year: int, actor) -> VerifyResult:
-    """Cross off (销号) each chosen pledge through the workflow's one door.
+    """Cross off (销号) each chosen pledge due by the half year, through the workflow.
 
-    Only pledges of the actor's subtree due by the half year are looked at; each is
-    moved by `pledge.verify(actor)`, which checks the role and the status and writes
-    the audit row. A refused pledge is reported by title and the others go on.
+    Only pledges of the actor's subtree due by June 30 are looked at; see
+    `_verify_each` for the rest.
+    """
+    return _verify_each(
+        pledges=halfyear_pledges(branches=staff_branches(user=actor), year=year),
+        pledge_ids=pledge_ids,
+        actor=actor,
+        out_of_scope=_("不在本次销号范围内。"),
+    )
+
+
+@transaction.atomic
+def pledges_verify(*, pledge_ids: Iterable[int], actor) -> VerifyResult:
+    """Cross off (销号) completed pledges at any time of the year, in bulk.
+
+    Only completed pledges of the actor's subtree are looked at; see `_verify_each`.
+    """
+    return _verify_each(
+        pledges=completed_pledges(branches=staff_branches(user=actor)),
+        pledge_ids=pledge_ids,
+        actor=actor,
+        out_of_scope=_("不在您的管理范围内，或已不是“已完成”状态。"),
+    )
+
+
+def _verify_each(*, pledges, pledge_ids: Iterable[int], actor, out_of_scope: str) -> VerifyResult:
+    """Move each chosen pledge of `pledges` by `pledge.verify(actor)`, which checks the
+    role and the status and writes the audit row.
+
+    Each pledge is its own savepoint: a refused one (a colleague crossed it off a moment
+    ago, say) is reported by title and the others go on, since crossing off one pledge
+    says nothing about the next. A chosen id outside `pledges` is reported by number.
     """
     wanted = {int(pk) for pk in pledge_ids}
-    pledges = list(
-        halfyear_pledges(branches=staff_branches(user=actor), year=year).filter(pk__in=wanted)
-    )
+    chosen = list(pledges.filter(pk__in=wanted))
     result = VerifyResult()
-    for missing in sorted(wanted - {pledge.pk for pledge in pledges}):
-        result.refusals.append((_("编号 %(id)s") % {"id": missing}, _("不在本次销号范围内。")))
-    for pledge in pledges:
+    for missing in sorted(wanted - {pledge.pk for pledge in chosen}):
+        result.refusals.append((_("编号 %(id)s") % {"id": missing}, out_of_scope))
+    for pledge in chosen:
         try:
             with transaction.atomic():
                 pledge.verify(actor)
@@ -84,9 +113,18 @@ def notice_title(*, committee: Committee, year: int) -> str:
 
 
 def notice_text(
-    *, committee: Committee, year: int, figures: list[BranchHalfYear], today: datetime.date
+    *,
+    committee: Committee,
+    year: int,
+    figures: list[BranchHalfYear],
+    today: datetime.date,
+    branch_count: int | None = None,
 ) -> str:
-    """The generated body: the figures of the subtree, then the slow branches by name."""
+    """The generated body: the figures of the subtree, then the slow branches by name.
+
+    `branch_count` is every branch of the subtree, with pledges due by June 30 or not
+    (`figures` holds only those with some); without it, the branches of `figures`.
+    """
     total = sum(row.total for row in figures)
     done = sum(row.done for row in figures)
     overdue = sum(row.overdue for row in figures)
@@ -99,7 +137,7 @@ def notice_text(
         % {
             "date": f"{today.year}年{today.month}月{today.day}日",
             "committee": committee.name,
-            "branches": len(figures),
+            "branches": len(figures) if branch_count is None else branch_count,
             "total": total,
             "done": done,
             "share": share,
@@ -141,6 +179,25 @@ def _check_staff(actor, committee: Committee) -> None:
         raise PermissionDenied(_("只有本党委或上级党委的工作人员可以处理通报。"))
 
 
+def notice_draft_text(*, committee: Committee, year: int, today: datetime.date) -> str:
+    """The body a draft written now would have (reads only: the notice page shows it
+    before anyone drafts)."""
+    return notice_text(
+        committee=committee,
+        year=year,
+        figures=halfyear_figures(committee=committee, year=year, today=today),
+        today=today,
+        branch_count=notice_branch_count(committee=committee),
+    )
+
+
+def notice_branch_count(*, committee: Committee) -> int:
+    """Every branch of the committee's subtree, under committees still open."""
+    return (
+        branches_in_subtree(committee=committee).filter(committee__closed_at__isnull=True).count()
+    )
+
+
 @transaction.atomic
 def notice_generate(
     *, committee: Committee, year: int, actor, today: datetime.date | None = None
@@ -153,12 +210,7 @@ def notice_generate(
     if existing is not None:
         return existing
     today = today or timezone.localdate()
-    body = notice_text(
-        committee=committee,
-        year=year,
-        figures=halfyear_figures(committee=committee, year=year, today=today),
-        today=today,
-    )
+    body = notice_draft_text(committee=committee, year=year, today=today)
     return HalfYearNotice.objects.create(
         committee=committee,
         year=year,

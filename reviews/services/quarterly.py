@@ -65,6 +65,19 @@ def quarterly_briefing_save(
 CREATED, UPDATED, CORRECTED, UNCHANGED = "created", "updated", "corrected", "unchanged"
 
 
+def quarter_start(year: int, quarter: int) -> datetime.date:
+    return datetime.date(year, quarter * 3 - 2, 1)
+
+
+def check_quarter_started(*, year: int, quarter: int, today: datetime.date | None = None) -> None:
+    """A quarter is reviewed once it has begun: its first day is today or before."""
+    if quarter_start(year, quarter) > (today or timezone.localdate()):
+        raise ValidationError(
+            _("%(year)s年第%(quarter)s季度尚未开始，不能讲评。")
+            % {"year": year, "quarter": quarter}
+        )
+
+
 @dataclass(frozen=True)
 class ReviewSaveResult:
     review: QuarterlyReview
@@ -81,6 +94,7 @@ def quarterly_review_save(
     rating: str,
     on_schedule: bool,
     comment: str,
+    today: datetime.date | None = None,
 ) -> ReviewSaveResult:
     """Save the upper organisation's review of a branch pledge for the quarter.
 
@@ -88,10 +102,11 @@ def quarterly_review_save(
     original row; before the quarter is signed off a later save rewrites that row in
     place; after sign-off the rows are append-only and a change is a correction: a new
     row whose `corrects` points at the newest row of the chain. Saving the same values
-    again changes nothing.
+    again changes nothing. A quarter that has not begun is refused.
     """
     if not is_upper_staff(actor, pledge.owner_branch):
         raise PermissionDenied(_("季度讲评由上级党组织工作人员填写。"))
+    check_quarter_started(year=year, quarter=quarter, today=today)
     locked = Pledge.objects.select_for_update(of=("self",)).get(pk=pledge.pk)
     if locked.branch_id is None:
         raise ValidationError(_("上级党组织只讲评支部承诺；党员承诺由支部讲评。"))
@@ -128,6 +143,59 @@ def quarterly_review_save(
         pledge=locked, year=year, quarter=quarter, reviewer=actor, corrects=newest, **values
     )
     return ReviewSaveResult(review, CORRECTED)
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    """One row of the quarterly table to save."""
+
+    pledge: Pledge
+    rating: str
+    on_schedule: bool
+    comment: str
+
+
+class ReviewBatchRefused(Exception):
+    """One row of the quarterly table was refused: nothing of the save was kept."""
+
+    def __init__(self, *, pledge: Pledge, reason: str):
+        super().__init__(reason)
+        self.pledge = pledge
+        self.reason = reason
+
+
+@transaction.atomic
+def quarterly_reviews_save_many(
+    *,
+    entries: list[ReviewEntry],
+    year: int,
+    quarter: int,
+    actor,
+    today: datetime.date | None = None,
+) -> list[ReviewSaveResult]:
+    """Save the rows of the quarterly table in one transaction, each through
+    `quarterly_review_save` (so each row is created, rewritten, corrected or left as
+    it was by the same rules). The first refused row rolls the whole save back and
+    raises ReviewBatchRefused naming its pledge."""
+    results = []
+    for entry in entries:
+        try:
+            results.append(
+                quarterly_review_save(
+                    pledge=entry.pledge,
+                    year=year,
+                    quarter=quarter,
+                    actor=actor,
+                    rating=entry.rating,
+                    on_schedule=entry.on_schedule,
+                    comment=entry.comment,
+                    today=today,
+                )
+            )
+        except (ValidationError, PermissionDenied) as refusal:
+            reason = " ".join(getattr(refusal, "messages", None) or map(str, refusal.args))
+            raise ReviewBatchRefused(pledge=entry.pledge, reason=reason) from refusal
+    return results
 
 
 def can_sign_off(user, committee: Committee) -> bool:

@@ -98,6 +98,58 @@ def evaluation_record(
     return evaluation
 
 
+@dataclass(frozen=True)
+class EvaluationEntry:
+    """One confirmed row of the year-end table."""
+
+    pledge: Pledge
+    organisation_rating: ReviewRating
+    comment: str = ""
+
+
+class EvaluationBatchRefused(Exception):
+    """One confirmed row of the year-end table was refused: nothing was written."""
+
+    def __init__(self, *, pledge: Pledge, reason: str):
+        super().__init__(reason)
+        self.pledge = pledge
+        self.reason = reason
+
+
+@transaction.atomic
+def evaluations_record_many(*, entries: list[EvaluationEntry], actor) -> list[YearEndEvaluation]:
+    """Record the confirmed rows of the year-end table in one transaction, each through
+    `evaluation_record`. A row whose newest evaluation already says the same (rating and
+    comment) is left alone rather than corrected with itself. The first refused row
+    rolls the whole save back and raises EvaluationBatchRefused naming its pledge."""
+    written = []
+    for entry in entries:
+        comment = (entry.comment or "").strip()
+        newest = latest_evaluation(pledge=entry.pledge, year=entry.pledge.year)
+        if (
+            newest is not None
+            and newest.organisation_rating == entry.organisation_rating
+            and newest.comment == comment
+        ):
+            continue
+        try:
+            written.append(
+                evaluation_record(
+                    pledge=entry.pledge,
+                    actor=actor,
+                    organisation_rating=entry.organisation_rating,
+                    comment=comment,
+                )
+            )
+        except (PermissionDenied, ValidationError, TransitionNotAllowed) as refusal:
+            reason = getattr(refusal, "message", None)
+            if isinstance(refusal, ValidationError):
+                reason = " ".join(refusal.messages)
+            reason = str(reason or " ".join(map(str, refusal.args)))
+            raise EvaluationBatchRefused(pledge=entry.pledge, reason=reason) from refusal
+    return written
+
+
 @dataclass
 class ConfirmResult:
     moved: int = 0
@@ -135,6 +187,30 @@ def evaluations_confirm(*, actor, year: int) -> ConfirmResult:
     return result
 
 
+def points_correction(
+    *, pledge: Pledge, due: list[tuple[int, str]], had: list[PointsEntry]
+) -> PointsEntry | None:
+    """The correction entry a pledge's points need, or None when its entries already
+    add up to what it earns now: the difference, pointing at its last entry."""
+    owed = sum(points for points, _reason in due)
+    given = sum(entry.points for entry in had)
+    if owed == given:
+        return None
+    why = "；".join(reason for _points, reason in due) or _("不再计分")
+    reason = _("更正：%(why)s（原计 %(given)s 分，补记 %(delta)s 分）") % {
+        "why": why,
+        "given": given,
+        "delta": f"{owed - given:+d}",
+    }
+    return PointsEntry(
+        member_id=pledge.member_id,
+        points=owed - given,
+        reason=reason[:200],
+        pledge=pledge,
+        corrects=had[-1] if had else None,
+    )
+
+
 @dataclass
 class PublishResult:
     evaluations: int
@@ -168,7 +244,16 @@ def yearend_publish(*, actor, year: int, today: datetime.date | None = None) -> 
        and no grade yet, `reviews.rules.branch_grade` over its pledges (withdrawn
        ones left out), graded by the actor; a branch already graded is skipped.
 
-    Refuses (ValidationError) while a rated pledge still waits for confirmation.
+    Publishing again later (after a pledge was crossed off and evaluated late) publishes
+    the new evaluations and, for members already in the ledger, appends a correction
+    entry for each pledge whose points now differ from its entries: the difference,
+    pointing at the pledge's last entry. Nothing is ever replaced.
+
+    Refuses (ValidationError) while a rated pledge still waits for confirmation, when
+    the subtree has no evaluation of the year at all, and while a crossed-off (verified)
+    pledge of the year has no rating: results are published once everything done has
+    been evaluated. Pledges not crossed off do not hold it up: they count as overdue
+    (or not) and, if crossed off later, earn their points by correction.
     """
     if not staff_committee_paths(actor):
         raise PermissionDenied(_("只有上级党组织才能公示年终评议结果。"))
@@ -177,6 +262,18 @@ def yearend_publish(*, actor, year: int, today: datetime.date | None = None) -> 
     if waiting:
         raise ValidationError(
             _("还有 %(count)s 项已评议的承诺未确认，请先确认评议结果再公示。") % {"count": waiting}
+        )
+    in_subtree = Pledge.objects.filter(subtree_scope(actor, "owner_branch__"), year=year)
+    if not YearEndEvaluation.objects.filter(
+        subtree_scope(actor, "pledge__owner_branch__"), year=year
+    ).exists():
+        raise ValidationError(_("本年度还没有任何评议结果，请先进行年终评议再公示。"))
+    unrated = (
+        in_subtree.filter(status=PledgeStatus.VERIFIED).exclude(evaluations__year=year).count()
+    )
+    if unrated:
+        raise ValidationError(
+            _("还有 %(count)s 项已销号的承诺未评议，请全部评议后再公示。") % {"count": unrated}
         )
     in_scope = subtree_scope(actor, "pledge__owner_branch__")
     evaluations = YearEndEvaluation.objects.filter(in_scope, year=year)
@@ -200,30 +297,40 @@ def yearend_publish(*, actor, year: int, today: datetime.date | None = None) -> 
         .order_by("member_id", "pk")
     )
     member_ids = {pledge.member_id for pledge in member_pledges}
-    done_members = set(
-        PointsEntry.objects.filter(year=year, member_id__in=member_ids).values_list(
-            "member_id", flat=True
-        )
-    )
+    # The ledger so far of the members already in it, by pledge, oldest first.
+    ledger: dict[int | None, list[PointsEntry]] = {}
+    done_members = set()
+    for entry in PointsEntry.objects.filter(year=year, member_id__in=member_ids).order_by(
+        "created_at", "pk"
+    ):
+        done_members.add(entry.member_id)
+        ledger.setdefault(entry.pledge_id, []).append(entry)
     now = timezone.now()
-    entries = [
-        PointsEntry(
-            member_id=pledge.member_id,
-            year=year,
-            points=points,
-            reason=reason,
-            pledge=pledge,
-            created_at=now,
-        )
-        for pledge in member_pledges
-        if pledge.member_id not in done_members
-        for points, reason in member_points(
+    entries = []
+    for pledge in member_pledges:
+        due = member_points(
             pledge_title=pledge.title,
             pledge_status=pledge.status,
             result=pledge.result,
             overdue=pledge.status in OPEN_STATUSES and pledge.due_date < reference,
         )
-    ]
+        if pledge.member_id not in done_members:
+            entries.extend(
+                PointsEntry(
+                    member_id=pledge.member_id,
+                    year=year,
+                    points=points,
+                    reason=reason,
+                    pledge=pledge,
+                    created_at=now,
+                )
+                for points, reason in due
+            )
+            continue
+        correction = points_correction(pledge=pledge, due=due, had=ledger.get(pledge.pk, []))
+        if correction is not None:
+            correction.year, correction.created_at = year, now
+            entries.append(correction)
     PointsEntry.objects.bulk_create(entries)
 
     # 3. Branch grades, from figures counted in SQL.

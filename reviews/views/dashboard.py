@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.permissions import staff_committee_paths
-from pledges.enums import PledgeStatus, Step
+from pledges.enums import NeedStatus, PledgeStatus, Step
+from pledges.figures import LIVE, Figures
 from pledges.selectors import OPEN_STATUSES
 from reviews import dashboard as figures
 from reviews.xlsx import workbook_response
@@ -31,6 +32,9 @@ def dashboard(request):
     page = Paginator(
         figures.branch_table(scope=scope, sort=sort, today=today), figures.BRANCHES_PER_PAGE
     ).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for branch in page.object_list:
+        branch.figures = Figures.of_branch(branch, LIVE)
     # Links keep the chosen committee; "here" is this page with it.
     here = reverse("dashboard") + (f"?c={scope.chosen.pk}&" if scope.chosen else "?")
     listing = reverse("dashboard_pledges") + (f"?c={scope.chosen.pk}&" if scope.chosen else "?")
@@ -45,9 +49,21 @@ def dashboard(request):
         ]
     )
     steps = total.by_step()
+    # 研诺 counts needs, which have no list across branches; the other steps count pledges.
     step_bars = figures.bars(
-        [(str(step.label), steps[step.value], f"{listing}step={step.value}") for step in Step]
+        [
+            (
+                str(step.label),
+                steps[step.value],
+                "" if step == Step.RESEARCH else f"{listing}step={step.value}",
+            )
+            for step in Step
+        ]
     )
+    needs = [
+        (str(status.label), total.needs_by_status.get(status, 0))
+        for status in figures.RESEARCH_NEED_STATUSES
+    ]
     return render(
         request,
         "reviews/dashboard.html",
@@ -66,6 +82,8 @@ def dashboard(request):
             },
             "status_bars": status_bars,
             "step_bars": step_bars,
+            "needs": needs,
+            "needs_dropped": total.needs_by_status.get(NeedStatus.DROPPED, 0),
             "page_obj": page,
             "sort": sort,
             "sort_links": {

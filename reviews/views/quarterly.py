@@ -1,10 +1,13 @@
 """The quarterly review (季度讲评): the branch's briefing to its members, the upper
 organisation's review of each branch pledge, the sign-off and the export."""
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,11 +18,18 @@ from django.views.decorators.http import require_POST
 
 from branches.permissions import can_manage_branch, is_upper_staff, staff_committee_paths
 from branches.selectors import committees_visible_to
+from pledges.enums import PledgeStatus
 from pledges.models import Pledge
 from pledges.selectors import branch_for, pledge_for
-from reviews.forms.quarterly import BriefingForm, QuarterlyReviewForm
-from reviews.models import QuarterlyBriefing
+from reviews.forms.quarterly import (
+    BriefingForm,
+    QuarterlyReviewForm,
+    QuarterlyRowForm,
+    ScopeFilterForm,
+)
+from reviews.models import QuarterlyBriefing, QuarterlyReview
 from reviews.selectors.calendar import (
+    REVIEWABLE_STATUSES,
     check_period,
     committee_for,
     current_reviews,
@@ -28,6 +38,7 @@ from reviews.selectors.calendar import (
     reviewable_pledges,
     signed_off_under,
     signed_paths,
+    staff_branch_choices,
     staff_branch_for,
     staff_branches,
 )
@@ -36,13 +47,19 @@ from reviews.services.quarterly import (
     CREATED,
     UNCHANGED,
     UPDATED,
+    ReviewBatchRefused,
+    ReviewEntry,
+    quarter_start,
     quarterly_briefing_save,
     quarterly_review_save,
+    quarterly_reviews_save_many,
 )
 from reviews.services.quarterly import quarter_sign_off as quarter_sign_off_service
 from reviews.xlsx import workbook_response
 
-PLEDGES_PER_PAGE = 30
+PLEDGES_PER_PAGE = 50
+# The status filter's two choices about the review itself (the others are pledge statuses).
+UNREVIEWED, REVIEWED = "unreviewed", "reviewed"
 
 SAVED_MESSAGES = {
     CREATED: gettext_lazy("讲评已保存。"),
@@ -114,36 +131,98 @@ def briefing(request, branch_id: int, year: int, quarter: int):
 # ---------------------------------------------------------------- the upper side
 
 
+def _status_choices():
+    return [
+        (UNREVIEWED, gettext_lazy("未讲评")),
+        (REVIEWED, gettext_lazy("已讲评")),
+        *[(str(status), status.label) for status in PledgeStatus if status in REVIEWABLE_STATUSES],
+    ]
+
+
+def _status_filters(*, year: int, quarter: int) -> dict:
+    reviewed = Exists(
+        QuarterlyReview.objects.filter(pledge=OuterRef("pk"), year=year, quarter=quarter)
+    )
+    filters = {UNREVIEWED: ~reviewed, REVIEWED: reviewed}
+    filters.update({str(status): Q(status=status) for status in REVIEWABLE_STATUSES})
+    return filters
+
+
 @login_required
 def quarterly(request, year: int, quarter: int):
-    """Branch pledges of the person's subtree with one review form each: one branch
-    (?branch=) or every branch, paginated."""
+    """The quarter's review table: one row per branch pledge of the person's subtree
+    (filters by committee, branch and status; paginated), a rating, on schedule or not
+    and a folded comment each, and one save for the page, all or nothing."""
     check_period(year, quarter)
     _require_staff(request.user)
+    today = timezone.localdate()
     branches = staff_branches(user=request.user)
     branch = None
     if request.GET.get("branch"):
         branch = staff_branch_for(user=request.user, branch_id=request.GET["branch"])
-        branches = branches.filter(pk=branch.pk)
-    page = Paginator(reviewable_pledges(branches=branches, year=year), PLEDGES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    pledges = list(page)
-    reviews = current_reviews(pledge_ids=[p.pk for p in pledges], year=year, quarter=quarter)
-    signed = signed_paths(year=year, quarter=quarter)
     committees = list(committees_visible_to(request.user))
+    filters = ScopeFilterForm(
+        request.GET or None,
+        committees=[(c.pk, c.name) for c in committees],
+        branches=staff_branch_choices(user=request.user),
+        statuses=_status_choices(),
+    )
+    pledges = filters.narrow(
+        reviewable_pledges(branches=branches, year=year),
+        status_filters=_status_filters(year=year, quarter=quarter),
+    )
+    page = Paginator(pledges, PLEDGES_PER_PAGE).get_page(request.GET.get("page"))
+    started = quarter_start(year, quarter) <= today
+    if request.method == "POST":
+        if not started:
+            messages.error(request, _("本季度尚未开始，不能讲评。"))
+            return redirect(request.get_full_path())
+        ids = [int(value) for value in request.POST.getlist("pledges") if value.isdigit()]
+        rows_of = list(reviewable_pledges(branches=branches, year=year).filter(pk__in=ids))
+    else:
+        rows_of = list(page)
+    reviews = current_reviews(pledge_ids=[p.pk for p in rows_of], year=year, quarter=quarter)
+    signed = signed_paths(year=year, quarter=quarter)
+    data = request.POST if request.method == "POST" else None
     rows = [
         {
             "pledge": pledge,
             "review": reviews.get(pledge.pk),
             "signed": signed_off_under(pledge.owner_branch.committee.path, signed),
-            "form": QuarterlyReviewForm(
-                initial=QuarterlyReviewForm.initial_for(reviews.get(pledge.pk)),
+            "form": QuarterlyRowForm(
+                data,
                 prefix=f"p{pledge.pk}",
+                initial=QuarterlyRowForm.initial_for(
+                    reviews.get(pledge.pk), on_schedule=not pledge.due_date < today
+                ),
             ),
         }
-        for pledge in pledges
+        for pledge in rows_of
     ]
+    if request.method == "POST" and all([row["form"].is_valid() for row in rows]):
+        entries = [
+            ReviewEntry(
+                pledge=row["pledge"],
+                rating=row["form"].cleaned_data["rating"],
+                on_schedule=row["form"].cleaned_data["on_schedule"],
+                comment=row["form"].cleaned_data["comment"],
+            )
+            for row in rows
+            if row["form"].cleaned_data["rating"]
+        ]
+        try:
+            results = quarterly_reviews_save_many(
+                entries=entries, year=year, quarter=quarter, actor=request.user, today=today
+            )
+        except ReviewBatchRefused as refusal:
+            messages.error(
+                request,
+                _("“%(title)s”未能保存：%(reason)s 本次讲评均未保存。")
+                % {"title": refusal.pledge.title, "reason": refusal.reason},
+            )
+        else:
+            _report_saved(request, results)
+            return redirect(request.get_full_path())
     return render(
         request,
         "reviews/quarterly/quarterly.html",
@@ -151,8 +230,10 @@ def quarterly(request, year: int, quarter: int):
             "year": year,
             "quarter": quarter,
             "branch": branch,
+            "filters": filters,
             "page_obj": page,
             "rows": rows,
+            "started": started,
             "committees": [
                 {
                     "committee": c,
@@ -162,6 +243,25 @@ def quarterly(request, year: int, quarter: int):
                 for c in committees
             ],
             "back": request.get_full_path(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _report_saved(request, results) -> None:
+    counts = Counter(result.action for result in results)
+    changed = counts[CREATED] + counts[UPDATED] + counts[CORRECTED]
+    if not changed:
+        messages.info(request, SAVED_MESSAGES[UNCHANGED])
+        return
+    messages.success(
+        request,
+        _("已保存 %(count)s 项讲评（新增 %(created)s，修改 %(updated)s，更正 %(corrected)s）。")
+        % {
+            "count": changed,
+            "created": counts[CREATED],
+            "updated": counts[UPDATED],
+            "corrected": counts[CORRECTED],
         },
     )
 

@@ -16,8 +16,10 @@ from branches.permissions import staff_committee_paths
 from pledges.selectors import member_for, pledge_for
 from pledges.workflow import TransitionNotAllowed
 from reviews.enums import ReviewRating
-from reviews.forms.yearend import EvaluationForm
+from reviews.forms.quarterly import ScopeFilterForm
+from reviews.forms.yearend import EvaluationForm, EvaluationRowForm
 from reviews.models import YearEndEvaluation
+from reviews.selectors.calendar import staff_filter_choices
 from reviews.selectors.yearend import (
     RATEABLE_STATUSES,
     can_rate,
@@ -25,10 +27,16 @@ from reviews.selectors.yearend import (
     points_ledger,
     yearend_lists,
     yearend_page,
+    yearend_pledges,
+    yearend_status_choices,
+    yearend_status_filters,
 )
 from reviews.services.yearend import (
+    EvaluationBatchRefused,
+    EvaluationEntry,
     evaluation_record,
     evaluations_confirm,
+    evaluations_record_many,
     feedback_counts,
     yearend_publish,
 )
@@ -54,19 +62,105 @@ def _yearend_url(year: int, anchor: str = "") -> str:
 
 @login_required
 def yearend(request, year: int):
+    """The year-end table: one row per pledge the person rates (filters by committee,
+    branch and status; paginated), the rating preselected from the rules' suggestion
+    and marked 建议, a confirm box per row; one save writes the confirmed rows, all or
+    nothing."""
     _check_year(year)
     user = request.user
-    if not staff_committee_paths(user) and not Branch.objects.filter(secretary=user).exists():
+    is_staff = bool(staff_committee_paths(user))
+    if not is_staff and not Branch.objects.filter(secretary=user).exists():
         raise PermissionDenied(_("年终评议由支部书记和上级党组织进行。"))
+    filters = None
+    if is_staff:
+        committees, branches = staff_filter_choices(user=user)
+        filters = ScopeFilterForm(
+            request.GET or None,
+            committees=committees,
+            branches=branches,
+            statuses=yearend_status_choices(),
+        )
+    status_filters = yearend_status_filters(year=year)
+    data = yearend_page(
+        user=user,
+        year=year,
+        page_number=request.GET.get("page"),
+        narrow=(lambda qs: filters.narrow(qs, status_filters=status_filters)) if filters else None,
+    )
+    status = 200
+    posted = request.POST if request.method == "POST" else None
+    if posted is not None:
+        saved = _save_confirmed(request, year=year)
+        if saved:
+            return redirect(request.get_full_path())
+        status = 400
+    confirmed = set(posted.getlist("confirm")) if posted is not None else set()
+    for pledge in data.page.object_list:
+        prefix = f"p{pledge.pk}"
+        pledge.chosen_rating = (
+            posted.get(f"{prefix}-organisation_rating")
+            if posted is not None
+            else (pledge.evaluation.organisation_rating if pledge.evaluation else pledge.suggestion)
+        )
+        pledge.typed_comment = posted.get(f"{prefix}-comment", "") if posted is not None else ""
+        pledge.confirmed = str(pledge.pk) in confirmed
     return render(
         request,
         "reviews/yearend/page.html",
-        {
-            "year": year,
-            "data": yearend_page(user=user, year=year, page_number=request.GET.get("page")),
-            "ratings": ReviewRating.choices,
-        },
+        {"year": year, "data": data, "ratings": ReviewRating.choices, "filters": filters},
+        status=status,
     )
+
+
+def _save_confirmed(request, *, year: int) -> bool:
+    """Write the confirmed rows of the posted table; True when saved (or nothing to
+    save), False after a refusal, which is put in the messages."""
+    ids = [int(value) for value in request.POST.getlist("confirm") if value.isdigit()]
+    if not ids:
+        messages.error(request, _("请先勾选要确认的评议。"))
+        return False
+    pledges = list(
+        yearend_pledges(user=request.user, year=year)
+        .filter(pk__in=ids)
+        .select_related("owner_branch__committee", "member")
+        .order_by("pk")
+    )
+    if len(pledges) != len(set(ids)):
+        messages.error(request, _("所选承诺不在本年度评议范围内，请刷新后重试。"))
+        return False
+    entries = []
+    for pledge in pledges:
+        form = EvaluationRowForm(request.POST, prefix=f"p{pledge.pk}")
+        if not form.is_valid():
+            errors = "；".join(error for errors in form.errors.values() for error in errors)
+            messages.error(
+                request,
+                _("“%(title)s”：%(errors)s 本次评议均未保存。")
+                % {"title": pledge.title, "errors": errors},
+            )
+            return False
+        entries.append(
+            EvaluationEntry(
+                pledge=pledge,
+                organisation_rating=ReviewRating(form.cleaned_data["organisation_rating"]),
+                comment=form.cleaned_data["comment"],
+            )
+        )
+    try:
+        written = evaluations_record_many(entries=entries, actor=request.user)
+    except EvaluationBatchRefused as refusal:
+        messages.error(
+            request,
+            _("“%(title)s”未能评议：%(reason)s 本次评议均未保存。")
+            % {"title": refusal.pledge.title, "reason": refusal.reason},
+        )
+        return False
+    messages.success(
+        request,
+        _("已保存 %(count)s 项评议（确认 %(confirmed)s 项，其余与原评议相同）。")
+        % {"count": len(written), "confirmed": len(entries)},
+    )
+    return True
 
 
 @login_required

@@ -196,14 +196,18 @@ def test_member_page_exempt_member_says_no_pledge_expected(client, org):
     assert "暂无公示的承诺" not in text
 
 
-def test_member_page_inactive_member_says_left_the_roll(client, org):
-    member = factories.make_member(org.branch, is_active=False)
+def test_code_of_inactive_member_is_retired_and_board_keeps_pledges(client, org):
+    """Off the roll, the member's code answers as a retired one; the board still lists
+    the public pledges the branch owns (tests/pledges/test_codes_departed.py: each kind)."""
+    member = factories.make_member(org.branch, name="钱已离开", is_active=False)
     walked(org, S.COMPLETED, member=member, title="修剪树木")
 
     text = text_of(client.get(by_token(member.public_token)))
+    assert "此二维码已停用" in text
+    assert "修剪树木" not in text and "钱已离开" not in text
 
-    assert "已不在册" in text
-    assert "修剪树木" in text
+    board = text_of(client.get(by_token(org.branch.public_token)))
+    assert "钱已离开" in board and "已不在册" in board and "修剪树木" in board
 
 
 @pytest.mark.parametrize("status", sorted(set(S) - PUBLIC_STATUSES))

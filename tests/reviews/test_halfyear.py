@@ -236,21 +236,67 @@ NOTICE_PAGE = {
 }
 
 
+DRAFT_URL = reverse("reviews:notice_draft", args=[YEAR])
+
+
 @pytest.mark.parametrize("who", ROLES)
 def test_notice_page_permissions(client_as, org, who):
     response = client_as(who).get(notice_url(org.town))
     assert response.status_code == NOTICE_PAGE[who]
-    assert HalfYearNotice.objects.count() == (1 if response.status_code == 200 else 0)
+    assert HalfYearNotice.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_notice_draft_permissions(client_as, org, who):
+    response = client_as(who).post(DRAFT_URL, {"committee": org.town.pk})
+    expected = 302 if NOTICE_PAGE[who] == 200 else NOTICE_PAGE[who]
+    assert response.status_code == expected
+    assert HalfYearNotice.objects.count() == (1 if NOTICE_PAGE[who] == 200 else 0)
+
+
+def test_notice_page_get_never_writes_and_previews_the_draft(client_as, slow_town):
+    response = client_as("town_staff").get(notice_url(slow_town.town))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "起草通报" in text
+    assert "范寨村党支部：应完成 3 项" in text
+    assert HalfYearNotice.objects.count() == 0
+
+
+def test_notice_draft_is_created_on_post_once(client_as, org):
+    staff = client_as("town_staff")
+    response = staff.post(DRAFT_URL, {"committee": org.town.pk})
+    assert response.url == notice_url(org.town)
+    staff.post(DRAFT_URL, {"committee": org.town.pk})
+    assert HalfYearNotice.objects.filter(committee=org.town, year=YEAR).count() == 1
+
+
+def test_notice_publish_without_a_draft_says_so(client_as, org):
+    response = client_as("town_staff").post(
+        reverse("reviews:notice_publish", args=[YEAR]), {"committee": org.town.pk}, follow=True
+    )
+    assert "请先起草通报。" in response.content.decode()
+    assert HalfYearNotice.objects.count() == 0
+
+
+def test_notice_counts_every_branch_of_the_committee(org):
+    """The bug behind “所属 11 个” for a town of 21: only branches with pledges due by
+    June 30 were counted."""
+    for _ in range(3):
+        factories.make_branch(org.town, factories.make_user())  # no pledges at all
+    pledge_at(org, PledgeStatus.COMPLETED)
+    notice = notice_generate(committee=org.town, year=YEAR, actor=org.town_staff)
+    assert "姬石镇党委所属 5 个党支部共有 1 项承诺" in notice.body
 
 
 def test_notice_page_defaults_to_the_top_committee(client_as, org):
-    client_as("district_staff").get(notice_url())
+    client_as("district_staff").post(DRAFT_URL)
     assert HalfYearNotice.objects.get().committee == org.district
 
 
 def test_notice_edit_publish_and_public_page(client, client_as, org):
     staff = client_as("town_staff")
-    staff.get(notice_url(org.town))
+    staff.post(DRAFT_URL, {"committee": org.town.pk})
     notice = HalfYearNotice.objects.get()
     public_url = reverse("reviews_public:notice", args=[notice.pk])
 

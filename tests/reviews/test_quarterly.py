@@ -33,7 +33,12 @@ def branch_pledge(org, status=PledgeStatus.IN_PROGRESS, branch=None, **extra):
 def save(org, pledge, actor=None, quarter=1, **values):
     values = {"rating": ReviewRating.GOOD, "on_schedule": True, "comment": "按计划推进", **values}
     return quarterly_review_save(
-        pledge=pledge, year=YEAR, quarter=quarter, actor=actor or org.town_staff, **values
+        pledge=pledge,
+        year=YEAR,
+        quarter=quarter,
+        actor=actor or org.town_staff,
+        today=datetime.date(YEAR, 12, 31),
+        **values,
     )
 
 
@@ -409,13 +414,13 @@ def grow(org, size):
 
 
 @pytest.mark.parametrize("size", [2, 12])
-def test_quarterly_page_queries_do_not_grow(client_as, org, django_assert_max_num_queries, size):
+def test_quarterly_page_queries_do_not_grow(client_as, org, django_assert_num_queries, size):
     grow(org, size)
     client = client_as("district_staff")
-    with django_assert_max_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(QUARTERLY_URL)
     assert response.status_code == 200
-    assert response.content.decode().count('class="card review-row"') == size
+    assert response.content.decode().count('class="qrow"') == size
 
 
 # ---------------------------------------------------------------- the export

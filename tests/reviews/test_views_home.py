@@ -186,3 +186,38 @@ def test_navigation_marks_the_current_section(client, org):
     assert f'<a href="{reverse("home")}" aria-current="page">' in text
     members = reverse("pledges:members", args=[org.branch.pk])
     assert f'<a href="{members}">' in text
+
+
+@pytest.mark.django_db
+def test_staff_todo_counts_are_exact_past_the_rows_shown(
+    client, org, monkeypatch, django_assert_num_queries
+):
+    from reviews.selectors import home
+
+    limit, extra = 3, 4
+    monkeypatch.setattr(home, "STAFF_LIST_LIMIT", limit)
+    for _index in range(limit + extra):
+        walked(org, S.SUBMITTED)
+        walked(org, S.COMPLETED)
+    walked(org, S.PUBLISHED, due_date=datetime.date(2020, 1, 1), year=2020)
+    fresh_user = type(org.district_staff).objects.get(pk=org.district_staff.pk)
+    with django_assert_num_queries(4):  # staff paths, then one query a list
+        todo = staff_todo(user=fresh_user)
+    assert (todo.to_approve.total, len(todo.to_approve)) == (limit + extra, limit)
+    assert (todo.to_verify.total, todo.to_verify.more) == (limit + extra, extra)
+    assert (todo.branches_overdue.total, todo.branches_overdue.more) == (1, 0)
+
+    client.force_login(org.district_staff)
+    text = client.get(reverse("home")).text
+    assert f'<span class="count">{limit + extra}</span>' in text
+    assert f"还有 {extra} 项" in text
+    assert reverse("pledges:approvals") in text
+    assert reverse("reviews:cross_off") in text  # the completed ones, to cross off in bulk
+    assert reverse("dashboard") + "?sort=-overdue#branches" in text
+
+
+@pytest.mark.django_db
+def test_staff_todo_empty_lists_count_zero(org):
+    todo = staff_todo(user=org.district_staff)
+    assert todo.is_empty
+    assert (todo.to_approve.total, todo.to_verify.total, todo.branches_overdue.total) == (0, 0, 0)

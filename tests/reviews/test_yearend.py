@@ -250,6 +250,8 @@ def test_publish_writes_points_and_grades_exactly_once(year_of_town):
 def test_publish_counts_open_pledges_overdue_after_the_year(org):
     member = make_member(org.branch)
     pledge_at(org, S.IN_PROGRESS, member=member)  # due 2026-12-31
+    rated = pledge_at(org, branch=org.other_branch)  # publishing needs an evaluation
+    evaluation_record(pledge=rated, actor=org.town_staff, organisation_rating=R.GOOD)
     yearend_publish(actor=org.town_staff, year=YEAR, today=TODAY)
     assert not PointsEntry.objects.exists()
     PointsEntry.objects.all().delete()
@@ -517,12 +519,14 @@ def _grow(org, n):
 @pytest.mark.parametrize("size", [1, 6])
 def test_reads_run_in_fixed_queries(org, client_as, django_assert_max_num_queries, size):
     _grow(org, size)
-    with django_assert_max_num_queries(10):
+    # Two of them check that every crossed-off pledge was evaluated.
+    with django_assert_max_num_queries(12):
         yearend_publish(actor=org.town_staff, year=YEAR, today=TODAY)
     member = org.branch.members.first()
     client = client_as("town_staff")
     pages = [
-        (reverse("reviews:yearend", args=[YEAR]), 8),
+        # The table: its filters' choices (2) and the quarterly ratings behind the suggestion.
+        (reverse("reviews:yearend", args=[YEAR]), 11),
         (reverse("reviews:yearend_lists", args=[YEAR]), 7),
         (reverse("reviews:points", args=[member.pk, YEAR]), 6),
         (reverse("reviews:yearend_export", args=[YEAR]), 6),
