@@ -21,6 +21,8 @@ class NamedNeed:
     source: str = NeedSource.HOME_VISIT
     raised_by: str = ""
     urgency: str = Urgency.MEDIUM
+    # Lines of vocabulary.VILLAGE_NEEDS that say the same thing: never drawn beside it.
+    covers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,14 @@ NEEDS = {
             C.INFRASTRUCTURE,
             raised_by="四组村民张喜民",
             urgency=Urgency.HIGH,
+            covers=("农田灌溉靠从河里抽水，希望新打机井并通电",),
         ),
-        NamedNeed("toilets", "多数农户还是旱厕，希望厕所改造尽早实施", C.ENVIRONMENT),
+        NamedNeed(
+            "toilets",
+            "多数农户还是旱厕，希望厕所改造尽早实施",
+            C.ENVIRONMENT,
+            covers=("部分农户还是旱厕，希望改造成卫生厕所",),
+        ),
         NamedNeed(
             "cameras",
             "村里路口和坑塘没有监控，存在安全隐患",
@@ -55,12 +63,14 @@ NEEDS = {
             "poor_households",
             "贫困户需要经常有人上门看看，帮着解决实际困难",
             C.POVERTY_ALLEVIATION,
+            covers=("脱贫户需要稳定增收的门路",),
         ),
         NamedNeed(
             "land",
             "村里不少地块零散闲置，希望实施土地流转",
             C.INDUSTRY,
             source=NeedSource.QUESTIONNAIRE,
+            covers=("村民希望流转闲散土地，发展规模种植",),
         ),
         NamedNeed(
             "committees",
@@ -76,6 +86,7 @@ NEEDS = {
             "东边生产路两侧土地闲置，希望绿化并招商引资",
             C.INDUSTRY,
             source=NeedSource.SYMPOSIUM,
+            covers=("村民希望流转闲散土地，发展规模种植",),
         ),
         NamedNeed("inspection", "村内环境卫生没人常态化检查", C.ENVIRONMENT),
         NamedNeed(
@@ -84,9 +95,20 @@ NEEDS = {
             C.ENVIRONMENT,
             source=NeedSource.QUESTIONNAIRE,
             urgency=Urgency.HIGH,
+            covers=("部分农户还是旱厕，希望改造成卫生厕所",),
         ),
-        NamedNeed("poverty", "脱贫户需要持续帮扶，防止返贫", C.POVERTY_ALLEVIATION),
-        NamedNeed("watering", "村东生产路新栽的树木缺人浇水", C.ENVIRONMENT),
+        NamedNeed(
+            "poverty",
+            "脱贫户需要持续帮扶，防止返贫",
+            C.POVERTY_ALLEVIATION,
+            covers=("脱贫户需要稳定增收的门路",),
+        ),
+        NamedNeed(
+            "watering",
+            "村东生产路新栽的树木缺人浇水",
+            C.ENVIRONMENT,
+            covers=("村东生产路两侧树木缺人管护浇水",),
+        ),
         NamedNeed("pruning", "村内花草树木多年没人修剪", C.ENVIRONMENT),
     ],
 }

@@ -20,8 +20,16 @@ from django.db import reset_queries, transaction
 from django.utils import timezone
 
 from branches.enums import CommitteeKind, Gender, StaffRole
-from branches.models import Branch, Committee, CommitteeStaff, Member, Pairing, path_segment
-from branches.tokens import new_public_token
+from branches.models import (
+    Branch,
+    Committee,
+    CommitteeStaff,
+    Member,
+    Pairing,
+    RetiredToken,
+    path_segment,
+)
+from branches.tokens import TOKEN_ALPHABET, TOKEN_LENGTH
 from pledges.models import Need, Pledge, PledgeTransition, ProgressRecord, TimeNode
 from reviews.demo import histories, needs, people, pledging
 from reviews.demo import plan as shape
@@ -130,9 +138,11 @@ class DemoBuilder:
         self.staff_user_ids: dict[int, int] = {}  # committee id -> its staff user's id
         self.counts = Counter()
         self.started = time.monotonic()
+        self.taken_tokens: set[str] = set()
 
     def build(self) -> Counter:
         with transaction.atomic():
+            self.taken_tokens = _tokens_in_use()
             self._committees()
             self._committee_staff()
             for plan in self.plans:
@@ -273,7 +283,12 @@ class DemoBuilder:
         }
 
     def _branches_and_members(self, rng, plan: shape.DistrictPlan) -> dict[str, BranchContext]:
-        """Branches with their secretary users and members; the secretary is a member."""
+        """Branches with their secretary users and members; the secretary is a member.
+
+        Public tokens come from the district's own generator, apart from `rng` so that
+        they change nothing else: the same seed prints the same QR codes.
+        """
+        token_rng = random.Random(f"pledgewall-demo-tokens:{plan.index}")
         members_by_branch = [
             people.branch_members(rng, branch_plan, self.clock.year)
             for branch_plan in plan.branches
@@ -293,10 +308,13 @@ class DemoBuilder:
                 village=branch_plan.village,
                 committee=self.committees[(plan.index, branch_plan.committee_key)],
                 secretary_id=secretary.pk,
-                public_token=new_public_token(),
+                public_token=self._token(token_rng),
             )
             for branch_plan, secretary in zip(plan.branches, secretaries, strict=True)
         ]
+        for members in members_by_branch:
+            for member in members:
+                member.public_token = self._token(token_rng)
         self._insert(Branch, branches)
 
         contexts = {}
@@ -314,6 +332,15 @@ class DemoBuilder:
             )
         self._insert(Member, [member for members in members_by_branch for member in members])
         return contexts
+
+    def _token(self, rng: random.Random) -> str:
+        """A public token drawn like branches.tokens.new_public_token, but from `rng`,
+        and never one already in use or retired."""
+        while True:
+            token = "".join(rng.choices(TOKEN_ALPHABET, k=TOKEN_LENGTH))
+            if token not in self.taken_tokens:
+                self.taken_tokens.add(token)
+                return token
 
     def _pairings(self, plan: shape.DistrictPlan, contexts: dict[str, BranchContext]) -> None:
         pairings = []
@@ -342,6 +369,15 @@ class DemoBuilder:
         self._insert(ProgressRecord, histories.progress_records(rng, drafts, clock))
         self._insert(MonthlyReport, histories.monthly_reports(rng, contexts, drafts, clock))
         return drafts
+
+
+def _tokens_in_use() -> set[str]:
+    """Tokens the database already holds: live ones of branches and members, and retired
+    ones, which still answer a scan."""
+    taken = set(Branch.objects.values_list("public_token", flat=True))
+    taken.update(Member.objects.values_list("public_token", flat=True))
+    taken.update(RetiredToken.objects.values_list("token", flat=True))
+    return taken
 
 
 def build_demo(

@@ -2,7 +2,9 @@
 
 A need's status follows from its pledges: claimed while one is under way, resolved
 when they are done. Each branch keeps two needs unclaimed (one open, one dropped),
-so every branch shows every need status.
+so every branch shows every need status. A branch's list says each thing once: a drawn
+need never repeats a named one (`NamedNeed.covers`), and a pledge claims only a need of
+its own category, so no line is claimed by work on another subject.
 """
 
 import datetime
@@ -27,19 +29,32 @@ def district_needs(rng: random.Random, contexts: list[BranchContext], clock: Clo
     for context in contexts:
         kind = context.plan.kind
         village = context.branch.village
+        named_needs = article.NEEDS.get(context.key, [])
         needs = [
             _need(rng, context, clock, named.description, named.category, named)
-            for named in article.NEEDS.get(context.key, [])
+            for named in named_needs
         ]
+        said = {named.description for named in named_needs}
+        said.update(line for named in named_needs for line in named.covers)
+        unsaid = [item for item in words.VILLAGE_NEEDS if item[0] not in said]
         if kind == BranchKind.VILLAGE:
             count = rng.randint(6, 8) if needs else rng.randint(10, 14)
-            drawn = rng.sample(words.VILLAGE_NEEDS, count)
+            drawn = _every_category_then_more(rng, unsaid, count)
         else:
-            drawn = list(words.UNIT_NEEDS[kind]) + rng.sample(words.VILLAGE_NEEDS, 2)
+            drawn = list(words.UNIT_NEEDS[kind]) + rng.sample(unsaid, 2)
         for description, category in drawn:
             needs.append(_need(rng, context, clock, description.format(village=village), category))
         needs_by_branch[context.key] = needs
     return needs_by_branch
+
+
+def _every_category_then_more(rng: random.Random, lines: list, count: int) -> list:
+    """One line of each category, then `count` more at random (at least two, which stay
+    unclaimed): every kind of village pledge finds a need it answers."""
+    categories = list(dict.fromkeys(category for _description, category in lines))
+    first = [rng.choice([line for line in lines if line[1] == c]) for c in categories]
+    rest = [line for line in lines if line not in first]
+    return first + rng.sample(rest, max(count - len(first), 2))
 
 
 def _need(rng, context, clock, description, category, named=None) -> Need:
@@ -79,8 +94,10 @@ def _villager_name(rng: random.Random) -> str:
 def link_needs(rng: random.Random, drafts: list[PledgeDraft], needs_by_branch) -> None:
     """Link pledges to the needs they answer, then give each need the status that follows.
 
-    Named pledges answer their named need; the others a need of the same category when
-    the branch has one. The last two needs of each branch stay unclaimed.
+    A pledge answers a need of the list it serves (its branch's, or for an office
+    branch's own pledges its paired village's) and of its own category: named pledges
+    their named need, the others one drawn among those; a pledge with none stays
+    unlinked (self-initiated service). The last two needs of each branch stay unclaimed.
     """
     claimable = {key: needs[:-2] for key, needs in needs_by_branch.items()}
     named = {
@@ -95,9 +112,12 @@ def link_needs(rng: random.Random, drafts: list[PledgeDraft], needs_by_branch) -
         elif rng.random() < UNLINKED_SHARE:
             continue
         else:
-            pool = [n for n in claimable[draft.need_pool] if not n.demo_key]
-            matching = [n for n in pool if n.category == draft.pledge.category]
-            need = rng.choice(matching or pool)
+            category = draft.pledge.category
+            pool = claimable[draft.need_pool]
+            matching = [n for n in pool if not n.demo_key and n.category == category]
+            if not matching:
+                continue
+            need = rng.choice(matching)
         draft.needs.append(need)
         need.demo_pledge_statuses.append(draft.pledge.status)
         # A need is on the list before the pledge that claims it.

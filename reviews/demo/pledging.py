@@ -124,12 +124,13 @@ def _generic_draft(rng, context, template, clock, *, pool, branch_id=None, membe
     title_template, category, rhythm = template
     served = context.paired_village or context
     village = served.branch.village or served.branch.name
+    n = rng.randint(2, 9)
     pledge = Pledge(
         branch_id=branch_id,
         member_id=member_id,
         # bulk_create skips Pledge.save(), which would set this.
         owner_branch_id=context.branch.pk,
-        title=title_template.format(n=rng.randint(2, 9), village=village),
+        title=title_template.format(n=n, tens=n * 10, hundreds=n * 100, village=village),
         content=rng.choice(words.PLEDGE_CONTENT),
         beneficiaries=words.BENEFICIARIES[context.plan.kind].format(village=village),
         category=category,

@@ -109,16 +109,20 @@ UNIT_NEEDS = {
         ("群众办事多头跑，希望代办帮办", C.GRASSROOTS_GOVERNANCE),
         ("结对村集体经济薄弱，缺少发展思路", C.INDUSTRY),
         ("文明城市创建需要志愿者", C.CIVILISED_CITY),
+        ("结对村脱贫户不清楚能享受哪些帮扶政策", C.POVERTY_ALLEVIATION),
+        ("结对村党员希望多学习政策、多交流", C.BRANCH_BUILDING),
     ],
     "non_public_enterprise": [
         ("周边村民希望就近务工", C.INDUSTRY),
         ("职工子女暑期无人看护", C.HOUSEHOLDS_IN_DIFFICULTY),
         ("厂区周边道路需要维护", C.INFRASTRUCTURE),
+        ("车间安全隐患需要排查整改", C.GRASSROOTS_GOVERNANCE),
     ],
     "enterprise": [
         ("周边村民希望就近务工", C.INDUSTRY),
         ("困难职工家庭需要帮扶", C.HOUSEHOLDS_IN_DIFFICULTY),
         ("结对村生产路需要修建", C.INFRASTRUCTURE),
+        ("车间安全隐患需要排查整改", C.GRASSROOTS_GOVERNANCE),
     ],
     "social_organisation": [
         ("社区志愿服务缺人手", C.CIVILISED_CITY),
@@ -132,8 +136,10 @@ UNIT_NEEDS = {
     ],
 }
 
-# Pledges: (title, category, rhythm). "{n}" is a small number, "{village}" the served
-# village. The rhythm is "" for a one-off pledge.
+# Pledges: (title, category, rhythm). "{n}" is a small number (2 to 9), "{tens}" and
+# "{hundreds}" the same number times 10 and 100, written in Arabic digits as Chinese
+# does ("新装路灯30盏", never "3十盏"); "{village}" is the served village. The rhythm is
+# "" for a one-off pledge.
 MEMBER_PLEDGES = {
     "village": [
         ("每周清扫村内主干道一次", C.ENVIRONMENT, R.WEEKLY),
@@ -154,7 +160,7 @@ MEMBER_PLEDGES = {
         ("带头清理门前乱堆乱放，美化庭院", C.ENVIRONMENT, ""),
         ("帮助{n}户村民完成户厕改造", C.ENVIRONMENT, ""),
         ("协助村“两委”做好汛期巡查", C.GRASSROOTS_GOVERNANCE, ""),
-        ("疏通村内排水沟{n}百米", C.INFRASTRUCTURE, ""),
+        ("疏通村内排水沟{hundreds}米", C.INFRASTRUCTURE, ""),
     ],
     "school": [
         ("每周为留守儿童开展一次课后辅导", C.HOUSEHOLDS_IN_DIFFICULTY, R.WEEKLY),
@@ -198,12 +204,12 @@ MEMBER_PLEDGES["enterprise"] = MEMBER_PLEDGES["non_public_enterprise"]
 
 BRANCH_PLEDGES = {
     "village": [
-        ("完成户厕改造{n}十户", C.ENVIRONMENT, ""),
+        ("完成户厕改造{tens}户", C.ENVIRONMENT, ""),
         ("成立人居环境督检组，专人检查村内环境", C.ENVIRONMENT, ""),
-        ("硬化村内生产路{n}百米", C.INFRASTRUCTURE, ""),
-        ("新装路灯{n}十盏", C.INFRASTRUCTURE, ""),
+        ("硬化村内生产路{hundreds}米", C.INFRASTRUCTURE, ""),
+        ("新装路灯{tens}盏", C.INFRASTRUCTURE, ""),
         ("做好脱贫攻坚各项工作，防止返贫", C.POVERTY_ALLEVIATION, ""),
-        ("流转土地{n}百亩，发展规模种植", C.INDUSTRY, ""),
+        ("流转土地{hundreds}亩，发展规模种植", C.INDUSTRY, ""),
         ("规范“三会一课”，每月开展主题党日", C.BRANCH_BUILDING, R.MONTHLY),
         ("清理坑塘{n}处并绿化周边", C.ENVIRONMENT, ""),
         ("建设村级文化广场", C.CIVILISED_CITY, ""),
@@ -232,7 +238,7 @@ BRANCH_PLEDGES = {
         ("推进{village}厕所改造", C.ENVIRONMENT, ""),
     ],
     "non_public_enterprise": [
-        ("吸纳周边村民就业{n}十人", C.INDUSTRY, ""),
+        ("吸纳周边村民就业{tens}人", C.INDUSTRY, ""),
         ("捐资助学，资助困难学生{n}名", C.HOUSEHOLDS_IN_DIFFICULTY, ""),
         ("开展安全生产月活动", C.GRASSROOTS_GOVERNANCE, ""),
         ("每季度组织一次职工志愿服务", C.CIVILISED_CITY, R.QUARTERLY),
@@ -240,7 +246,7 @@ BRANCH_PLEDGES = {
     "social_organisation": [
         ("每月组织一次志愿服务活动", C.CIVILISED_CITY, R.MONTHLY),
         ("为空巢老人提供上门服务", C.HOUSEHOLDS_IN_DIFFICULTY, ""),
-        ("建立志愿者队伍{n}十人", C.CIVILISED_CITY, ""),
+        ("建立志愿者队伍{tens}人", C.CIVILISED_CITY, ""),
         ("开展一次困难儿童助学活动", C.HOUSEHOLDS_IN_DIFFICULTY, ""),
     ],
     "floating": [

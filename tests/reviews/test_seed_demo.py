@@ -5,6 +5,7 @@ own rolled-back transaction, and the module's teardown empties the database agai
 """
 
 import datetime
+import re
 from io import StringIO
 
 import pytest
@@ -278,7 +279,56 @@ def _fingerprint(*, with_dates=True):
             for model in (Pledge.needs.through, PledgeTransition, TimeNode, ProgressRecord)
         ],
         MonthlyReport.objects.count(),
+        _tokens(),
     )
+
+
+def _tokens():
+    """(branch, member or "", token) of every printed code."""
+    branches = Branch.objects.values_list("name", "public_token")
+    members = Member.objects.values_list("branch__name", "name", "public_token")
+    return sorted([(name, "", token) for name, token in branches] + list(members))
+
+
+def test_seed_demo_tokens_are_the_same_after_a_flush(seeded):
+    before = _tokens()
+    assert len({token for _branch, _member, token in before}) == len(before)
+    wipe_all_data()
+    build_demo(scale=1)
+    assert _tokens() == before
+
+
+# A digit with a Chinese unit ("3十盏") or a Chinese numeral with a digit ("十3").
+MIXED_NUMERAL = re.compile(r"\d[十百千万亿]|[〇一二三四五六七八九十百千万两]\d")
+
+
+def test_seed_demo_writes_numbers_as_chinese_does(seeded):
+    texts = [
+        *Pledge.objects.values_list("title", flat=True),
+        *Pledge.objects.values_list("content", flat=True),
+        *Pledge.objects.values_list("beneficiaries", flat=True),
+        *Need.objects.values_list("description", flat=True),
+        *ProgressRecord.objects.values_list("description", flat=True),
+        *MonthlyReport.objects.values_list("service_done", flat=True),
+    ]
+    assert [text for text in texts if MIXED_NUMERAL.search(text)] == []
+    assert Pledge.objects.filter(title__regex=r"路灯[0-9]+0盏").exists()
+
+
+def test_seed_demo_needs_are_listed_once_and_claimed_by_their_subject(seeded):
+    live = Need.objects.filter(status__in=[NeedStatus.OPEN, NeedStatus.CLAIMED])
+    repeated = live.values("branch", "description").annotate(lines=Count("pk"))
+    assert list(repeated.filter(lines__gt=1)) == []
+    # The builder's relation: a pledge claims a need of its own category, on the list
+    # of the branch it serves (its own; an office branch's pledges, its paired village's).
+    links = Pledge.needs.through.objects.all()
+    assert links.exclude(need__category=F("pledge__category")).count() == 0
+    paired = Pairing.objects.filter(
+        office_branch=OuterRef("pledge__owner_branch"), village_branch=OuterRef("need__branch")
+    )
+    elsewhere = links.exclude(need__branch=F("pledge__owner_branch"))
+    assert elsewhere.exclude(Exists(paired)).count() == 0
+    assert not elsewhere.exclude(pledge__member=None).exists()
 
 
 def test_seed_demo_reset_rebuilds_the_same_data(seeded):
