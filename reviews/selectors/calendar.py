@@ -18,6 +18,7 @@ from branches.models import PATH_SEGMENT_WIDTH, Branch, Committee, Member
 from branches.permissions import staff_committee_paths
 from branches.selectors import branches_visible_to, committees_visible_to
 from pledges.enums import PledgeStatus
+from pledges.figures import LIVE, overdue_q
 from pledges.models import Pledge
 from pledges.workflow import DONE_STATUSES, PUBLIC_STATUSES
 from reviews.enums import NoticeStatus
@@ -435,7 +436,8 @@ def halfyear_figures(
     *, committee: Committee, year: int, today: datetime.date
 ) -> list[BranchHalfYear]:
     """Per branch of the committee's subtree with pledges due by the half year: how many,
-    done, overdue (not done and past due as of `today`) and not started. One query."""
+    done, overdue (the one definition, pledges.figures, as of `today`) and not started.
+    One query."""
     rows = (
         Pledge.objects.filter(
             owner_branch__committee__path__startswith=committee.path,
@@ -447,7 +449,7 @@ def halfyear_figures(
         .annotate(
             total=Count("pk"),
             done=Count("pk", filter=Q(status__in=DONE_STATUSES)),
-            overdue=Count("pk", filter=~Q(status__in=DONE_STATUSES) & Q(due_date__lt=today)),
+            overdue=Count("pk", filter=overdue_q(LIVE, today)),
             not_started=Count("pk", filter=Q(status__in=NOT_STARTED_STATUSES)),
         )
         .order_by("owner_branch__name", "owner_branch_id")

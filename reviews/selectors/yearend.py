@@ -9,7 +9,6 @@ from django.db.models import (
     Avg,
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -17,15 +16,15 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from branches.models import Branch, Member
 from branches.permissions import is_branch_secretary, is_upper_staff, staff_committee_paths
 from pledges.enums import FeedbackChannel, FeedbackRating, PledgeStatus
+from pledges.figures import LIVE, count_rows, counted_q, done_q, overdue_q
 from pledges.models import Pledge
 from pledges.selectors import OPEN_STATUSES
-from pledges.workflow import DONE_STATUSES, PUBLIC_STATUSES
+from pledges.workflow import PUBLIC_STATUSES
 from reviews.enums import ReviewRating
 from reviews.models import BranchGrade, PointsEntry, QuarterlyReview, YearEndEvaluation
 from reviews.rules import suggested_rating
@@ -72,22 +71,14 @@ def _latest_result(year: int, *, published_only: bool = False) -> Subquery:
     return Subquery(rows.order_by("-created_at", "-pk").values("result")[:1])
 
 
-def _count_rows(queryset: QuerySet, group_by: str):
-    """The number of rows of a correlated queryset as a subquery (0 when none), so
-    that several counts never multiply each other's rows through joins."""
-    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1]
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def branches_with_year_figures(
     branches: QuerySet[Branch], *, year: int, reference: datetime.date
 ) -> QuerySet[Branch]:
-    """Annotate each branch with its pledges of the year (withdrawn left out), the done
-    ones, the ones open past their due date before `reference`, and the average
-    score of their published year-end results (None when there is none)."""
-    pledges = Pledge.objects.filter(owner_branch=OuterRef("pk"), year=year).exclude(
-        status=PledgeStatus.WITHDRAWN
-    )
+    """Annotate each branch with its pledges of the year, the done ones and the overdue
+    ones as of `reference` (the one definition of each, pledges.figures, for the year's
+    pledges), and the average score of their published year-end results (None when there
+    is none)."""
+    pledges = Pledge.objects.filter(owner_branch=OuterRef("pk"), year=year)
     average = (
         latest_evaluations(year=year)
         .filter(pledge__owner_branch=OuterRef("pk"), is_published=True)
@@ -97,11 +88,9 @@ def branches_with_year_figures(
         .values("a")[:1]
     )
     return branches.annotate(
-        pledges_total=_count_rows(pledges, "owner_branch"),
-        pledges_done=_count_rows(pledges.filter(status__in=DONE_STATUSES), "owner_branch"),
-        pledges_overdue=_count_rows(
-            pledges.filter(status__in=OPEN_STATUSES, due_date__lt=reference), "owner_branch"
-        ),
+        pledges_total=count_rows(pledges.filter(counted_q(LIVE)), "owner_branch"),
+        pledges_done=count_rows(pledges.filter(done_q(LIVE)), "owner_branch"),
+        pledges_overdue=count_rows(pledges.filter(overdue_q(LIVE, reference)), "owner_branch"),
         average_score=Subquery(average),
     )
 
