@@ -1,7 +1,7 @@
 """The import's moves: upload (a batch kept for its preview), confirm, abandon, and the
 command line's run. Called by the views, the commands and the tests alike."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,8 +18,8 @@ from branches.imports.schemas import (
     bind_headers,
 )
 from branches.models import Committee, ImportBatch
-from branches.permissions import is_organisation_staff_over
 from branches.services.audit import organisation_change_record
+from branches.services.organisers import require_organiser
 
 # Rows of an applied batch kept in its summary for the read-only outcome page.
 SUMMARY_ROWS = 500
@@ -56,8 +56,8 @@ def plan_import(
 
 def _require_organiser(actor, committee: Committee) -> None:
     # None is the command line, run by whoever holds the server.
-    if actor is not None and not is_organisation_staff_over(actor, committee):
-        raise PermissionDenied(_("只有本级或上级组织部门管理员可以导入。"))
+    if actor is not None:
+        require_organiser(actor, committee)
 
 
 def _outcome(plan: Plan, written: dict) -> dict:

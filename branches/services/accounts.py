@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from branches.enums import AccountKind, CommitteeKind, OrganisationAction, StaffRole
 from branches.models import Branch, Committee, CommitteeStaff, OneTimePassword
+from branches.names import person_name
 from branches.permissions import forget_roles
 from branches.selectors_organisation import accounts_managed_by
 from branches.services.audit import organisation_change_record
@@ -55,12 +56,8 @@ def one_time_password_groups(password: str) -> list[str]:
     return [password[i : i + ONE_TIME_GROUP] for i in range(0, len(password), ONE_TIME_GROUP)]
 
 
-def display_name(user) -> str:
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
-
-
 def _subject(user) -> str:
-    return f"{display_name(user)}（{user.get_username()}）"
+    return f"{person_name(user)}（{user.get_username()}）"
 
 
 def _issue(*, user, actor) -> str:

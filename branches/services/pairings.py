@@ -26,11 +26,6 @@ def _check_year(year: int) -> None:
         )
 
 
-def _require_village(branch: Branch) -> None:
-    if branch.kind != BranchKind.VILLAGE:
-        raise ValidationError({"village_branch": _("结对对象须是农村党支部。")})
-
-
 def _touch(*branches: Branch) -> None:
     """The public pages of these branches show their pairings of the year."""
     Branch.objects.filter(pk__in=[b.pk for b in branches]).mark_public_changed()
@@ -43,15 +38,14 @@ def pairing_create(*, actor, office_branch: Branch, village_branch: Branch, year
     require_organiser(actor, village_branch.committee)
     if office_branch.kind == BranchKind.VILLAGE:
         raise ValidationError({"office_branch": _("机关（单位）一方不能是农村党支部。")})
-    _require_village(village_branch)
+    pairing = Pairing(office_branch=office_branch, village_branch=village_branch, year=year)
+    pairing.clean()  # the village side must be a village branch: the model's rule
     _check_year(year)
     if Pairing.objects.filter(
         office_branch=office_branch, village_branch=village_branch, year=year
     ).exists():
         raise ValidationError(_("%(year)s 年已有这一结对。") % {"year": year})
-    pairing = Pairing.objects.create(
-        office_branch=office_branch, village_branch=village_branch, year=year
-    )
+    pairing.save()
     _touch(office_branch, village_branch)
     organisation_change_record(
         actor=actor,
@@ -108,13 +102,14 @@ def member_pairing_create(
         raise ValidationError({"member": _("双结对的党员须来自机关（单位）党支部。")})
     if not member.is_active:
         raise ValidationError({"member": _("该党员已不在册。")})
-    _require_village(village_branch)
+    pairing = MemberPairing(member=member, village_branch=village_branch, year=year)
+    pairing.clean()  # the village side must be a village branch: the model's rule
     _check_year(year)
     if MemberPairing.objects.filter(
         member=member, village_branch=village_branch, year=year
     ).exists():
         raise ValidationError(_("%(year)s 年已有这一结对。") % {"year": year})
-    pairing = MemberPairing.objects.create(member=member, village_branch=village_branch, year=year)
+    pairing.save()
     organisation_change_record(
         actor=actor,
         action=OrganisationAction.PAIRING_CREATE,

@@ -1,12 +1,8 @@
 from django import template
 
+from branches.names import person_name
+
 register = template.Library()
 
-
-@register.filter
-def person_name(user) -> str:
-    """A person's name as written in Chinese, surname first; the username when unnamed."""
-    if user is None:
-        return ""
-    name = f"{user.last_name}{user.first_name}".strip()
-    return name or user.get_username()
+# A person's name as written in Chinese, surname first; the username when unnamed.
+register.filter("person_name", person_name)

@@ -25,6 +25,7 @@ from branches.enums import AccountKind
 from branches.forms import add_service_error
 from branches.forms.accounts import AccountCreateForm
 from branches.middleware import must_change_password, password_changed
+from branches.names import person_name
 from branches.selectors import branch_organised_for
 from branches.selectors_organisation import ACCOUNT_FILTERS, account_managed_for, account_rows
 from branches.services import accounts as services
@@ -150,7 +151,7 @@ def org_account_deactivate(request, account_id: int):
         messages.success(
             request,
             _("已停用账号“%(name)s”：此人不能再登录，其记录保留。")
-            % {"name": services.display_name(account)},
+            % {"name": person_name(account)},
         )
     return redirect("branches:org_accounts")
 
@@ -166,8 +167,7 @@ def org_account_reactivate(request, account_id: int):
     else:
         messages.success(
             request,
-            _("已恢复账号“%(name)s”，此人可以用原密码登录。")
-            % {"name": services.display_name(account)},
+            _("已恢复账号“%(name)s”，此人可以用原密码登录。") % {"name": person_name(account)},
         )
     return redirect("branches:org_accounts")
 

@@ -2,8 +2,7 @@
 confirm and abandon. Secretaries and committee staff get 403 on every page."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,8 +21,8 @@ from branches.imports.reading import ImportRefused
 from branches.imports.selectors import import_batch_for, import_batches_organised_by
 from branches.imports.writing import roster_workbook, template_workbook
 from branches.models import Member
-from branches.permissions import is_organisation_staff
 from branches.selectors import branch_organised_for, branches_organised_by
+from branches.views.organisation import organiser_required
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_BATCHES = 20
@@ -48,11 +47,6 @@ ROW_FILTERS = {
     "changes": (gettext_lazy("只看新增和修改"), {ImportRowStatus.NEW, ImportRowStatus.CHANGED}),
     "all": (gettext_lazy("全部"), set(ImportRowStatus)),
 }
-
-
-def _require_organiser(user) -> None:
-    if not is_organisation_staff(user):
-        raise PermissionDenied(_("只有组织部门管理员可以导入组织架构和党员名册。"))
 
 
 def _kind(kind: str) -> ImportKind:
@@ -87,29 +81,26 @@ def _render_index(request, kind: ImportKind, form, status=200):
 
 
 @never_cache
-@login_required
+@organiser_required
 @require_GET
 def import_home(request):
-    _require_organiser(request.user)
     return redirect("branches:org_import_index", ImportKind.MEMBERS)
 
 
 @never_cache
-@login_required
+@organiser_required
 @require_GET
 def import_index(request, kind: str):
     """Template download, roster export, the upload form and the recent batches."""
-    _require_organiser(request.user)
     kind = _kind(kind)
     return _render_index(request, kind, ImportUploadForm(user=request.user, kind=kind))
 
 
 @never_cache
-@login_required
+@organiser_required
 @require_POST
 def import_upload(request, kind: str):
     """Keep the file and show its preview; a refused file stays on the page, unstored."""
-    _require_organiser(request.user)
     kind = _kind(kind)
     form = ImportUploadForm(request.POST, request.FILES, user=request.user, kind=kind)
     if form.is_valid():
@@ -131,20 +122,18 @@ def import_upload(request, kind: str):
 
 
 @never_cache
-@login_required
+@organiser_required
 @require_GET
 def import_template(request, kind: str):
-    _require_organiser(request.user)
     kind = _kind(kind)
     return _xlsx(template_workbook(kind), TEMPLATE_NAMES[kind])
 
 
 @never_cache
-@login_required
+@organiser_required
 @require_GET
 def import_export(request):
     """The roster of the person's subtrees, or of one branch (?branch=), as the template."""
-    _require_organiser(request.user)
     branch_id = request.GET.get("branch", "")
     if branch_id:
         if not branch_id.isdigit():
@@ -218,19 +207,17 @@ def _pending_plan(request, batch) -> Plan | None:
 
 
 @never_cache
-@login_required
+@organiser_required
 @require_GET
 def import_preview(request, batch_id: int):
-    _require_organiser(request.user)
     batch = import_batch_for(user=request.user, batch_id=batch_id)
     return _render_preview(request, batch, _pending_plan(request, batch))
 
 
 @never_cache
-@login_required
+@organiser_required
 @require_POST
 def import_confirm(request, batch_id: int):
-    _require_organiser(request.user)
     batch = import_batch_for(user=request.user, batch_id=batch_id)
     plan = _pending_plan(request, batch)
     if plan is None:
@@ -253,10 +240,9 @@ def import_confirm(request, batch_id: int):
 
 
 @never_cache
-@login_required
+@organiser_required
 @require_POST
 def import_abandon(request, batch_id: int):
-    _require_organiser(request.user)
     batch = import_batch_for(user=request.user, batch_id=batch_id)
     try:
         services.import_batch_abandon(batch=batch, actor=request.user)

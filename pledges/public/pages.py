@@ -20,6 +20,7 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Member, Pairing
+from branches.names import surname_first
 from branches.tokens import TOKEN_ALPHABET, TOKEN_LENGTH
 from pledges.enums import CommentStatus, PledgeMove
 from pledges.figures import PUBLIC
@@ -334,10 +335,7 @@ def secretary_name(branch: Branch) -> str:
     surname first; empty when neither has one (the login name is never shown)."""
     if branch.secretary_name:
         return branch.secretary_name
-    user = branch.secretary
-    if user is None:
-        return ""
-    return f"{user.last_name}{user.first_name}".strip()
+    return surname_first(branch.secretary) if branch.secretary else ""
 
 
 def branch_board(*, branch_id: int, today: datetime.date | None = None) -> BoardPage:
