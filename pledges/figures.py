@@ -5,7 +5,8 @@ export and the home to-dos count through this module and nothing else; the publi
 统计口径 (templates/pledges/public/figures.html, `public:figures`) states the same
 definitions in plain Chinese. A pledge's own progress is pledges.progress.
 
-Every pledge figure counts one set of pledges, named where it is shown:
+Every pledge figure counts the pledges of one year, the year under way unless a page is
+about another (the year-end pages), and one set of them, named where it is shown:
 
 - LIVE (全部承诺，不含草稿、已撤销), on the staff pages: submitted or further, not
   withdrawn. A draft is the secretary's unsent text, not yet a pledge; a withdrawn pledge
@@ -39,6 +40,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Member
@@ -82,20 +84,34 @@ PUBLIC = PledgeSet.PUBLIC
 # ---------------------------------------------------------------------------
 
 
-def counted_q(pledge_set: PledgeSet, prefix: str = "") -> Q:
-    """Pledges (or rows reaching them through `prefix`, e.g. "pledges__") the set counts."""
-    return Q(**{f"{prefix}status__in": pledge_set.statuses})
+def figures_year(year: int | None = None) -> int:
+    """The year the figures count: the one asked for, or else the year under way."""
+    return year or timezone.localdate().year
 
 
-def done_q(pledge_set: PledgeSet, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}status__in": DONE_STATUSES & pledge_set.statuses})
+def counted_q(pledge_set: PledgeSet, prefix: str = "", *, year: int | None = None) -> Q:
+    """Pledges (or rows reaching them through `prefix`, e.g. "pledges__") the set counts:
+    of `year`, by default the year under way."""
+    return Q(**{f"{prefix}status__in": pledge_set.statuses, f"{prefix}year": figures_year(year)})
 
 
-def overdue_q(pledge_set: PledgeSet, today: datetime.date, prefix: str = "") -> Q:
+def done_q(pledge_set: PledgeSet, prefix: str = "", *, year: int | None = None) -> Q:
+    return Q(
+        **{
+            f"{prefix}status__in": DONE_STATUSES & pledge_set.statuses,
+            f"{prefix}year": figures_year(year),
+        }
+    )
+
+
+def overdue_q(
+    pledge_set: PledgeSet, today: datetime.date, prefix: str = "", *, year: int | None = None
+) -> Q:
     return Q(
         **{
             f"{prefix}status__in": OPEN_STATUSES & pledge_set.statuses,
             f"{prefix}due_date__lt": today,
+            f"{prefix}year": figures_year(year),
         }
     )
 

@@ -12,6 +12,8 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from branches.models import Pairing
+
 # branch_for, member_for and secretary_branch read branches only and live in
 # branches.selectors; they are re-exported for the modules that import them from here.
 from branches.selectors import branch_for, branches_visible_to, member_for, secretary_branch  # noqa: F401
@@ -34,6 +36,15 @@ def pledges_visible_to(*, user) -> QuerySet[Pledge]:
 
 def needs_visible_to(*, user) -> QuerySet[Need]:
     return Need.objects.filter(branch__in=branches_visible_to(user=user))
+
+
+def need_branch_ids(*, branch, years) -> set[int]:
+    """Branches whose needs list the branch's pledges of `years` may answer: its own and,
+    for an office branch, the villages it is paired with (结对共建) in one of those years."""
+    paired = Pairing.objects.filter(office_branch=branch, year__in=list(years)).values_list(
+        "village_branch_id", flat=True
+    )
+    return {branch.pk, *paired}
 
 
 def pledge_for(*, user, pledge_id: int) -> Pledge:

@@ -1,6 +1,9 @@
 """Keep Branch.public_changed_at current: every change to what a branch's public pages
 show bumps it, which changes those pages' cache key, ETag and Last-Modified at once."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -16,10 +19,48 @@ from pledges.models import (
     TimeNode,
 )
 
+# While a batch is open: the branches and pledges whose public pages changed in it.
+_open_batch: ContextVar[tuple[set[int], set[int]] | None] = ContextVar(
+    "public_pages_batch", default=None
+)
+
+
+@contextmanager
+def public_pages_renewed_once():
+    """Within the block, every change to public content is noted rather than stamped at
+    once, and each branch concerned is stamped once on leaving it: for work that writes
+    thousands of rows through the services (the demo year), where a query and an update
+    per row would only move the same stamps again and again."""
+    batch = (set(), set())
+    token = _open_batch.set(batch)
+    try:
+        yield
+    finally:
+        _open_batch.reset(token)
+        branch_ids, pledge_ids = batch
+        if pledge_ids:
+            branch_ids.update(
+                Pledge.objects.filter(pk__in=pledge_ids).values_list("owner_branch_id", flat=True)
+            )
+        if branch_ids:
+            Branch.objects.filter(pk__in=branch_ids).mark_public_changed()
+
 
 def bump_public_pages(*, branch_id: int | None) -> None:
     if branch_id:
         Branch.objects.filter(pk=branch_id).mark_public_changed()
+
+
+def _note_in_batch(batch: tuple[set[int], set[int]], instance) -> None:
+    branch_ids, pledge_ids = batch
+    if isinstance(instance, Member):
+        branch_ids.add(instance.branch_id)
+    elif isinstance(instance, Pledge):
+        branch_ids.add(instance.owner_branch_id)
+    elif isinstance(instance, ProgressPhoto):
+        pledge_ids.add(instance.record.pledge_id)
+    else:
+        pledge_ids.add(instance.pledge_id)
 
 
 def _branch_of(instance) -> int | None:
@@ -54,6 +95,10 @@ def _branch_of(instance) -> int | None:
 @receiver(post_save, sender=ProgressPhoto)
 @receiver(post_delete, sender=ProgressPhoto)
 def public_content_changed(sender, instance, **kwargs):
+    batch = _open_batch.get()
+    if batch is not None:
+        _note_in_batch(batch, instance)
+        return
     bump_public_pages(branch_id=_branch_of(instance))
 
 
@@ -63,4 +108,4 @@ def public_comment_changed(sender, instance, **kwargs):
     # Public pages show approved comments only: a vote, or a comment waiting for
     # approval, leaves them as they were; a moderation decision may change them.
     if instance.comment_status in (CommentStatus.APPROVED, CommentStatus.REJECTED):
-        bump_public_pages(branch_id=_branch_of(instance))
+        public_content_changed(sender, instance, **kwargs)

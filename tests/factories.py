@@ -4,6 +4,7 @@ import datetime
 import itertools
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from branches.enums import BranchKind, CommitteeKind, Gender, StaffRole
 from branches.models import Branch, Committee, CommitteeStaff, Member
@@ -73,8 +74,8 @@ def make_pledge(branch=None, member=None, **extra):
         member=member,
         title=extra.pop("title", "每月给村东生产路树木浇水一次"),
         category=extra.pop("category", NeedCategory.ENVIRONMENT),
-        year=extra.pop("year", 2026),
-        due_date=extra.pop("due_date", datetime.date(2026, 12, 31)),
+        year=extra.pop("year", timezone.localdate().year),
+        due_date=extra.pop("due_date", datetime.date(timezone.localdate().year, 12, 31)),
         **extra,
     )
 

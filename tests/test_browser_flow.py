@@ -40,7 +40,7 @@ def photo_file(tmp_path):
 
 
 def test_secretary_and_staff_run_a_pledge_from_need_to_progress(live_server, page, tmp_path):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--bulk", verbosity=0)
     base = live_server.url
 
     # 定诺: the secretary starts from an open need on the home page.

@@ -12,7 +12,7 @@ from branches.models import Branch, Member
 from pledges.enums import NeedStatus, Rhythm
 from pledges.focus_areas import category_choices, focus_areas
 from pledges.models import Need, Pledge
-from pledges.selectors import URGENCY_RANK
+from pledges.selectors import URGENCY_RANK, need_branch_ids
 
 # A time node may lie this far in the past ("today-ish"): a first visit made last week
 # can still be written down as the pledge's first node.
@@ -117,6 +117,9 @@ class PledgeForm(forms.ModelForm):
             self.initial["exempt_confirmed"] = bool(pledge.exempt_override_reason)
         self.fields["exempt_override_reason"].label = _("仍为其写承诺的原因")
 
+        years = [self.today.year, self.today.year + 1]
+        if not is_new and pledge.year not in years:
+            years.insert(0, pledge.year)
         linked_ids = [] if is_new else list(pledge.needs.values_list("pk", flat=True))
         if self.is_bound:
             chosen = self.data.getlist(self.add_prefix("needs"))
@@ -126,7 +129,7 @@ class PledgeForm(forms.ModelForm):
             self.initial["needs"] = linked_ids
             self.initial["member"] = pledge.member_id
         self.fields["needs"].queryset = (
-            Need.objects.filter(branch=branch)
+            Need.objects.filter(branch_id__in=need_branch_ids(branch=branch, years=years))
             .filter(
                 Q(status=NeedStatus.OPEN)
                 | Q(pk__in=_ints(chosen), status=NeedStatus.CLAIMED)
@@ -135,9 +138,6 @@ class PledgeForm(forms.ModelForm):
             .order_by(URGENCY_RANK, "-created_at", "-pk")
         )
 
-        years = [self.today.year, self.today.year + 1]
-        if not is_new and pledge.year not in years:
-            years.insert(0, pledge.year)
         self.fields["year"] = forms.TypedChoiceField(
             label=self.fields["year"].label,
             choices=[(year, _("%(year)s年") % {"year": year}) for year in years],

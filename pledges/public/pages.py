@@ -340,7 +340,7 @@ def secretary_name(branch: Branch) -> str:
 
 def branch_board(*, branch_id: int, today: datetime.date | None = None) -> BoardPage:
     """The board of a branch in four queries: the branch with its figures, committee and
-    secretary; its public pledges; its active members; the pairings of the year.
+    secretary; its public pledges of the year; its active members; the pairings of the year.
 
     Members whose page is off are listed by name alone; members who left the roll (or
     the branch) still show the public pledges the branch owns, marked as such.
@@ -351,7 +351,11 @@ def branch_board(*, branch_id: int, today: datetime.date | None = None) -> Board
     ).get(pk=branch_id)
     pledges = [
         _set_percent(pledge)
-        for pledge in with_node_counts(Pledge.objects.public().filter(owner_branch=branch))
+        # The year under way's, as its figures count: last year's are on the members'
+        # pages and in the published results.
+        for pledge in with_node_counts(
+            Pledge.objects.public().filter(owner_branch=branch, year=today.year)
+        )
         .select_related("member")
         .order_by("-year", "due_date", "pk")
     ]

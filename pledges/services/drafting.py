@@ -13,6 +13,7 @@ from branches.models import Branch, Member
 from branches.permissions import can_manage_branch
 from pledges.enums import NeedStatus, PledgeStatus
 from pledges.models import Need, Pledge, TimeNode
+from pledges.selectors import need_branch_ids
 from pledges.services.needs import needs_claim, needs_release
 
 # A pledge's wording may change only before review or after being returned for revision.
@@ -72,13 +73,21 @@ def _check_fields(fields: Mapping, member: Member | None) -> dict:
     return fields
 
 
-def _lock_needs(needs: Iterable[Need], branch: Branch, *, linked_ids=frozenset()) -> list[Need]:
-    """The needs to link, locked: of this branch, and open or claimed (a need the pledge
-    already holds stays whatever its status)."""
+def _lock_needs(
+    needs: Iterable[Need], branch: Branch, *, year: int, linked_ids=frozenset()
+) -> list[Need]:
+    """The needs to link, locked: of this branch's list (or of a village it is paired with
+    that year), and open or claimed (a need the pledge already holds stays whatever its
+    status)."""
     ids = {need.pk for need in needs}
     rows = list(Need.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-    if len(rows) != len(ids) or any(row.branch_id != branch.pk for row in rows):
-        raise ValidationError({"needs": _("只能认领本支部需求清单中的需求。")})
+    if len(rows) != len(ids):
+        raise ValidationError({"needs": _("只能认领本支部或结对村需求清单中的需求。")})
+    allowed = {branch.pk} if all(row.branch_id == branch.pk for row in rows) else None
+    if allowed is None:
+        allowed = need_branch_ids(branch=branch, years=[year])
+    if any(row.branch_id not in allowed for row in rows):
+        raise ValidationError({"needs": _("只能认领本支部或结对村需求清单中的需求。")})
     for row in rows:
         if row.pk not in linked_ids and row.status not in (NeedStatus.OPEN, NeedStatus.CLAIMED):
             raise ValidationError(
@@ -119,7 +128,7 @@ def pledge_create(
     _check_member(member, branch)
     fields = _check_fields(fields, member)
     with transaction.atomic():
-        claimed = _lock_needs(needs, branch)
+        claimed = _lock_needs(needs, branch, year=fields.get("year"))
         pledge = Pledge(branch=None if member else branch, member=member, **fields)
         pledge.owner_branch = branch
         pledge.full_clean(exclude=_CHECKED_ELSEWHERE)
@@ -174,7 +183,7 @@ def pledge_update(
         _write_time_nodes(current, time_nodes)
 
         old_ids = set(current.needs.values_list("pk", flat=True))
-        claimed = _lock_needs(needs, branch, linked_ids=old_ids)
+        claimed = _lock_needs(needs, branch, year=current.year, linked_ids=old_ids)
         new_ids = {need.pk for need in claimed}
         current.needs.set(claimed)
         needs_claim(need_ids=new_ids - old_ids)

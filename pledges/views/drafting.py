@@ -36,7 +36,7 @@ from pledges.forms.drafting import (
 )
 from pledges.models import Need, Pledge, PledgeTransition, TimeNode
 from pledges.progress import set_progress, with_node_counts
-from pledges.selectors import branch_for, pledge_for
+from pledges.selectors import branch_for, need_branch_ids, pledge_for
 from pledges.services.drafting import EDITABLE_STATUSES, pledge_create, pledge_update
 from pledges.services.needs import ALSO_FROM_PREFIX
 from pledges.workflow import DONE_STATUSES, PUBLIC_STATUSES, STATUS_STEP, TransitionNotAllowed
@@ -256,7 +256,10 @@ def pledge_add(request, branch_id):
     if request.method == "POST":
         return _save(request, branch=branch)
     chosen = list(
-        Need.objects.filter(branch=branch, pk__in=_ids(request.GET.getlist("needs")))
+        Need.objects.filter(
+            branch_id__in=need_branch_ids(branch=branch, years=[timezone.localdate().year]),
+            pk__in=_ids(request.GET.getlist("needs")),
+        )
         .order_by("pk")
         .values("pk", "category")
     )

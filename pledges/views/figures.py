@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from pledges import public
 from pledges.enums import PledgeStatus
-from pledges.figures import LIVE, PUBLIC
+from pledges.figures import LIVE, PUBLIC, figures_year
 from pledges.progress import IN_PROGRESS_CAP
 from pledges.workflow import DONE_STATUSES, OPEN_STATUSES
 
@@ -31,10 +31,11 @@ def figures_page(request):
         "done_statuses": _labels(DONE_STATUSES),
         "open_statuses": _labels(OPEN_STATUSES),
         "cap": IN_PROGRESS_CAP,
+        "year": figures_year(),
     }
     return public.public_page_response(
         request,
-        key="figures",
+        key=f"figures:{context['year']}",
         changed_at=STAMP,
         render=lambda: render_to_string("pledges/public/figures.html", context),
     )

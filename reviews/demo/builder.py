@@ -1,9 +1,13 @@
-"""Writes the demo data set: committees and users first, then district by district.
+"""Writes the demo data set: committees, users, branches and members first, in bulk (as
+an organisation import would), then each district's two years.
 
-A bulk import, not a sequence of user actions: rows are built in memory one district
-at a time and inserted with bulk_create, pledges with their final status and their
-audit rows beside them (Pledge.save() refuses a status that did not come through the
-workflow, which is the point of the workflow, not of an import).
+The year under way of the article's district is played through the services in date
+order (`reviews.demo.played`). Last year, and the replica districts of --scale N, are
+written in bulk from the same plan: rows built in memory and inserted with bulk_create,
+pledges with their final status and their audit rows beside them (Pledge.save() refuses
+a status that did not come through the workflow, which is the point of the workflow, not
+of an import), then the committee sessions held through their services
+(`reviews.demo.sessions`).
 """
 
 import datetime
@@ -30,17 +34,37 @@ from branches.models import (
     path_segment,
 )
 from branches.tokens import TOKEN_ALPHABET, TOKEN_LENGTH
-from pledges.models import Need, Pledge, PledgeTransition, ProgressRecord, TimeNode
+from pledges.models import (
+    Feedback,
+    Need,
+    Pledge,
+    PledgeTransition,
+    ProgressRecord,
+    TimeNode,
+    TimeNodeClosing,
+)
 from reviews.demo import histories, needs, people, pledging
 from reviews.demo import plan as shape
 from reviews.demo.context import BranchContext, Clock
-from reviews.models import MonthlyReport
+from reviews.demo.played import YearPlayer
+from reviews.demo.sessions import BulkSessions
+from reviews.models import (
+    BranchGrade,
+    MonthlyReport,
+    PointsEntry,
+    QuarterlyBriefing,
+    QuarterlyReview,
+    YearEndEvaluation,
+)
 
 DEMO_PASSWORD = "demo12345"
 # Rows per INSERT: large enough to amortise round trips, small enough for SQLite's
 # variable limit (Django lowers it further where the backend needs).
 BATCH_SIZE = 2000
-REPORT_MONTHS = 3
+# The districts whose year under way is played through the services, as people would.
+# Last year, and the replicas of --scale N, are written in bulk from the same plan, in
+# the same shape (`reviews.demo.sessions`): playing a year costs about 40 seconds.
+PLAYED_DISTRICTS = frozenset({0})
 
 ADMIN, DISTRICT, JISHI_STAFF, ORGANISER = "admin", "district", "jishi", "zuzhi"
 # The demo secretaries' usernames, by branch key.
@@ -65,6 +89,11 @@ def row_counts() -> list[tuple[str, int]]:
         ("时间节点", TimeNode),
         ("践诺记实", ProgressRecord),
         ("主题党日汇报", MonthlyReport),
+        ("群众评议", Feedback),
+        ("季度讲评", QuarterlyReview),
+        ("年终评议", YearEndEvaluation),
+        ("党员积分", PointsEntry),
+        ("支部定级", BranchGrade),
     ]
     return [(label, model.objects.count()) for label, model in tables]
 
@@ -122,12 +151,16 @@ class DemoBuilder:
         scale: int,
         progress: Callable[[str], None] = _quiet,
         now: datetime.datetime | None = None,
+        play: bool = True,
     ):
         self.scale = scale
+        self.play = play
         self.progress = progress
         self.plans = shape.district_plans(scale)
         now = timezone.localtime(now) if now else timezone.localtime()
-        self.clock = Clock.around(now, report_month_count=REPORT_MONTHS)
+        # Last year, whose results are published, and the year under way.
+        self.clocks = [Clock.year_before(now), Clock.around(now)]
+        self.clock = self.clocks[-1]
         # The hasher is slow on purpose: hash once and share the string among the logins.
         self.password = make_password(DEMO_PASSWORD)
         self.unusable_password = make_password(None)
@@ -271,16 +304,48 @@ class DemoBuilder:
     # One district
     # -----------------------------------------------------------------------
     def _district(self, plan: shape.DistrictPlan) -> dict[str, int]:
-        # One generator per district: the same district comes out the same at any scale.
+        # One generator per district and year: the same district comes out the same at
+        # any scale, whatever the year's date.
         rng = random.Random(f"pledgewall-demo:{plan.index}")
         contexts = self._branches_and_members(rng, plan)
         self._pairings(plan, contexts)
-        drafts = self._activity(rng, list(contexts.values()))
+        pledges = 0
+        for label, clock in zip(("last-year", "this-year"), self.clocks, strict=True):
+            year_rng = random.Random(f"pledgewall-demo:{plan.index}:{label}")
+            this_year = clock is self.clock
+            drafts = pledging.district_pledges(
+                year_rng, list(contexts.values()), clock, named=this_year
+            )
+            # Needs lists are this year's: last year's were all answered or set aside.
+            needs_by_branch = {}
+            if this_year:
+                needs_by_branch = needs.district_needs(year_rng, list(contexts.values()), clock)
+                needs.link_needs(year_rng, drafts, needs_by_branch)
+            if self.play and this_year and plan.index in PLAYED_DISTRICTS:
+                self._play(year_rng, plan, clock, contexts, drafts, needs_by_branch)
+                self.progress(f"[{self.elapsed():6.1f} 秒] {clock.year}年：{len(drafts)} 条承诺")
+            else:
+                self._activity(
+                    year_rng, plan, clock, list(contexts.values()), drafts, needs_by_branch
+                )
+            pledges += len(drafts)
         return {
             "branches": len(contexts),
             "members": sum(len(context.members) for context in contexts.values()),
-            "pledges": len(drafts),
+            "pledges": pledges,
         }
+
+    def _play(self, rng, plan, clock, contexts, drafts, needs_by_branch) -> None:
+        committees, root = self._committees_of(plan)
+        YearPlayer(
+            rng=rng,
+            clock=clock,
+            contexts=list(contexts.values()),
+            drafts=drafts,
+            needs_by_branch=needs_by_branch,
+            committees=committees,
+            district_staff_id=self.staff_user_ids[root.pk],
+        ).play()
 
     def _branches_and_members(self, rng, plan: shape.DistrictPlan) -> dict[str, BranchContext]:
         """Branches with their secretary users and members; the secretary is a member.
@@ -346,29 +411,50 @@ class DemoBuilder:
         pairings = []
         for office_key, village_key in plan.pairings:
             contexts[office_key].paired_village = contexts[village_key]
-            pairings.append(
+            pairings += [
                 Pairing(
                     office_branch_id=contexts[office_key].branch.pk,
                     village_branch_id=contexts[village_key].branch.pk,
-                    year=self.clock.year,
+                    year=clock.year,
                 )
-            )
+                for clock in self.clocks
+            ]
         self._insert(Pairing, pairings)
 
-    def _activity(self, rng, contexts: list[BranchContext]) -> list:
-        """Needs, pledges and everything their year left behind."""
-        clock = self.clock
-        needs_by_branch = needs.district_needs(rng, contexts, clock)
-        drafts = pledging.district_pledges(rng, contexts, clock)
-        needs.link_needs(rng, drafts, needs_by_branch)
+    def _activity(self, rng, plan, clock, contexts, drafts, needs_by_branch) -> None:
+        """Needs, pledges and everything their year left behind, in bulk."""
         self._insert(Need, [need for listed in needs_by_branch.values() for need in listed])
         self._insert(Pledge, [draft.pledge for draft in drafts])
         self._insert(Pledge.needs.through, needs.need_links(drafts))
         self._insert(PledgeTransition, histories.transitions(rng, drafts))
-        self._insert(TimeNode, histories.time_nodes(drafts, clock))
+        nodes = self._insert(TimeNode, histories.time_nodes(rng, drafts, clock))
+        self._insert(TimeNodeClosing, histories.node_closings(nodes))
         self._insert(ProgressRecord, histories.progress_records(rng, drafts, clock))
         self._insert(MonthlyReport, histories.monthly_reports(rng, contexts, drafts, clock))
-        return drafts
+        committees, root = self._committees_of(plan)
+        calendar = BulkSessions(
+            rng=rng,
+            clock=clock,
+            contexts=contexts,
+            drafts=drafts,
+            committees=committees,
+            staff_user_ids={c.pk: self.staff_user_ids[c.pk] for c in committees},
+            district_staff_id=self.staff_user_ids[root.pk],
+        )
+        self._insert(QuarterlyBriefing, calendar.briefings())
+        self._insert(QuarterlyReview, calendar.quarterly_reviews())
+        feedback = self._insert(Feedback, calendar.feedback())
+        self._insert(YearEndEvaluation, calendar.evaluations(feedback))
+        calendar.hold_sessions()
+
+    def _committees_of(self, plan: shape.DistrictPlan) -> tuple[list[Committee], Committee]:
+        """The district's committees with branches of their own, and its root."""
+        committees = [
+            self.committees[(plan.index, committee.key)]
+            for committee in plan.committees
+            if any(branch.committee_key == committee.key for branch in plan.branches)
+        ]
+        return committees, self.committees[(plan.index, plan.committees[0].key)]
 
 
 def _tokens_in_use() -> set[str]:
@@ -385,10 +471,15 @@ def build_demo(
     scale: int,
     progress: Callable[[str], None] = _quiet,
     now: datetime.datetime | None = None,
+    play: bool = True,
 ) -> Counter:
-    """Build the demo data set into an empty database; returns rows written per model.
+    """Build the demo data set into an empty database; returns rows written in bulk, by model.
 
-    Dates fall in the year of `now` (default: the current time) and before it; all the
-    rest (names, statuses, counts) is the same whatever the day.
+    Two years: the one under way at `now` (default: the current time) up to yesterday,
+    and the year before it, whole, its results published. Names, people and codes are
+    the same whatever the day; statuses follow where the year stands.
+
+    `play` plays the article district's year under way through the services (about 40
+    seconds); without it every year is written in bulk, in the same shape (seconds).
     """
-    return DemoBuilder(scale=scale, progress=progress, now=now).build()
+    return DemoBuilder(scale=scale, progress=progress, now=now, play=play).build()

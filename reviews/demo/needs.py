@@ -82,6 +82,7 @@ def _need(rng, context, clock, description, category, named=None) -> Need:
     )
     need.demo_key = named.key if named else ""
     need.demo_pledge_statuses = []
+    need.demo_drafts = []
     return need
 
 
@@ -120,6 +121,7 @@ def link_needs(rng: random.Random, drafts: list[PledgeDraft], needs_by_branch) -
             need = rng.choice(matching)
         draft.needs.append(need)
         need.demo_pledge_statuses.append(draft.pledge.status)
+        need.demo_drafts.append(draft)
         # A need is on the list before the pledge that claims it.
         listed_by = draft.pledge.created_at - datetime.timedelta(days=rng.randint(1, 10))
         need.created_at = min(need.created_at, listed_by)

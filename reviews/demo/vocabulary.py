@@ -258,6 +258,21 @@ BRANCH_PLEDGES = {
 }
 BRANCH_PLEDGES["enterprise"] = BRANCH_PLEDGES["non_public_enterprise"]
 
+# What members said at the quarterly briefing (季度党支部讲评).
+BRIEFING_COMMENTS = [
+    "党员一致认为承诺事项推进有力，建议下季度加快进度。",
+    "党员提出个别承诺进度偏慢，支部明确专人督促。",
+    "党员建议多听取群众意见，完成后及时公示。",
+    "党员对支部承诺完成情况表示满意。",
+]
+# The upper organisation's quarterly comments on a branch pledge that was not 好.
+REVIEW_COMMENTS = [
+    "进度基本符合时间节点，需加快推进。",
+    "请补充践诺记实和照片。",
+    "个别节点滞后，请说明原因并制定措施。",
+    "群众反映较好，继续保持。",
+]
+
 RETURN_NOTES = [
     "承诺内容不够具体，请写明完成时限和服务对象。",
     "请补充时间节点。",

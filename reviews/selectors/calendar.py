@@ -449,7 +449,7 @@ def halfyear_figures(
         .annotate(
             total=Count("pk"),
             done=Count("pk", filter=Q(status__in=DONE_STATUSES)),
-            overdue=Count("pk", filter=overdue_q(LIVE, today)),
+            overdue=Count("pk", filter=overdue_q(LIVE, today, year=year)),
             not_started=Count("pk", filter=Q(status__in=NOT_STARTED_STATUSES)),
         )
         .order_by("owner_branch__name", "owner_branch_id")

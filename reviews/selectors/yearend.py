@@ -88,9 +88,11 @@ def branches_with_year_figures(
         .values("a")[:1]
     )
     return branches.annotate(
-        pledges_total=count_rows(pledges.filter(counted_q(LIVE)), "owner_branch"),
-        pledges_done=count_rows(pledges.filter(done_q(LIVE)), "owner_branch"),
-        pledges_overdue=count_rows(pledges.filter(overdue_q(LIVE, reference)), "owner_branch"),
+        pledges_total=count_rows(pledges.filter(counted_q(LIVE, year=year)), "owner_branch"),
+        pledges_done=count_rows(pledges.filter(done_q(LIVE, year=year)), "owner_branch"),
+        pledges_overdue=count_rows(
+            pledges.filter(overdue_q(LIVE, reference, year=year)), "owner_branch"
+        ),
         average_score=Subquery(average),
     )
 
@@ -293,6 +295,34 @@ class ResultsBranch:
     branch: Branch
     grade: BranchGrade | None
     pledges: list[Pledge]
+
+
+@dataclass
+class PublishedYear:
+    year: int
+    pledges: int  # pledges with a published result
+    branches: int  # branches graded
+
+
+def published_result_years() -> list[PublishedYear]:
+    """Each year with published year-end results, newest first. Two queries."""
+    grades = dict(
+        BranchGrade.objects.order_by()
+        .values("year")
+        .annotate(n=Count("pk"))
+        .values_list("year", "n")
+    )
+    rows = (
+        YearEndEvaluation.objects.filter(is_published=True, corrected_by__isnull=True)
+        .order_by()
+        .values("year")
+        .annotate(n=Count("pledge", distinct=True))
+        .values_list("year", "n")
+    )
+    return sorted(
+        (PublishedYear(year, pledges, grades.get(year, 0)) for year, pledges in rows),
+        key=lambda row: -row.year,
+    )
 
 
 def public_results(*, year: int) -> list[ResultsBranch]:

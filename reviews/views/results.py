@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reviews.selectors.yearend import public_results
+from reviews.selectors.yearend import public_results, published_result_years
 
 FIRST_YEAR = 2000
 
@@ -18,3 +18,9 @@ def results_page(request, year: int):
         "reviews/public_results.html",
         {"year": year, "branches": public_results(year=year)},
     )
+
+
+def results_index(request):
+    """The years whose year-end results were published, newest first, each with its
+    figures: the way in to each year's results page."""
+    return render(request, "reviews/public_results_index.html", {"years": published_result_years()})

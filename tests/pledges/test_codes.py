@@ -449,7 +449,7 @@ def test_poster_shows_branch_code_and_call_to_scan(org, client_as):
 
 @pytest.mark.django_db
 def test_wall_sheet_of_demo_fanzhai_has_71_members(client):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--bulk", verbosity=0)
     branch = Branch.objects.get(name="范寨村党支部")
     client.force_login(branch.secretary)
 

@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
+from branches.enums import BranchKind
+from branches.models import Pairing
 from pledges.enums import NeedStatus, PledgeMove, PledgeStatus
 from pledges.models import Need, Pledge, PledgeTransition, TimeNode
 from pledges.services.drafting import pledge_create, pledge_update
@@ -84,7 +86,7 @@ def test_pledge_create_with_submit_moves_through_the_workflow(org):
     [
         ("other_branch_member", "承诺人须是本支部的党员。"),
         ("inactive_member", "该党员已不在册"),
-        ("other_branch_need", "只能认领本支部需求清单中的需求。"),
+        ("other_branch_need", "只能认领本支部或结对村需求清单中的需求。"),
         ("resolved_need", "已解决或已搁置，不能认领"),
         ("recurring_without_rhythm", "经常性承诺须选择频次"),
     ],
@@ -104,6 +106,34 @@ def test_pledge_create_refusals_leave_nothing(org, case, error):
     assert error in " ".join(raised.value.messages)
     assert Pledge.objects.count() == 0
     assert not Need.objects.filter(status=NeedStatus.CLAIMED).exists()
+
+
+@pytest.mark.parametrize(("paired_year_offset", "allowed"), [(0, True), (-1, False)])
+def test_an_office_branch_claims_the_needs_of_the_village_it_is_paired_with(
+    org, paired_year_offset, allowed
+):
+    """结对共建: an office branch's pledge answers its paired village's needs list, in the
+    year of the pairing only."""
+    office = factories.make_branch(
+        org.town,
+        name="机关党支部",
+        kind=BranchKind.GOVERNMENT_OFFICE,
+        secretary=factories.make_user("jiguan"),
+    )
+    year = fields()["year"]
+    Pairing.objects.create(
+        office_branch=office, village_branch=org.branch, year=year + paired_year_offset
+    )
+    need = factories.make_need(branch=org.branch)
+    arguments = {"branch": office, "actor": office.secretary, "needs": [need]}
+    if not allowed:
+        with pytest.raises(ValidationError, match="结对村"):
+            create(org, **arguments)
+        return
+    pledge = create(org, **arguments)
+    assert list(pledge.needs.all()) == [need]
+    need.refresh_from_db()
+    assert need.status == NeedStatus.CLAIMED
 
 
 @pytest.mark.parametrize("who", ["other_secretary", "town_staff", "district_staff"])

@@ -20,6 +20,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db.models import Q
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -27,9 +28,16 @@ from openpyxl import load_workbook
 
 from branches.enums import ExemptionReason
 from branches.models import Branch, Committee, Member
-from pledges.enums import NeedStatus, PledgeStatus, Step
+from pledges.enums import NeedStatus, PledgeMove, PledgeStatus, Step
 from pledges.figures import LIVE, PUBLIC, Figures, branches_with_figures, figures_of
-from pledges.models import Pledge
+from pledges.models import Pledge, PledgeTransition, TimeNode, TimeNodeClosing
+from reviews.models import (
+    BranchGrade,
+    PointsEntry,
+    QuarterSignOff,
+    YearEndEvaluation,
+)
+from reviews.selectors.calendar import branch_calendars
 from tests import factories
 
 S = PledgeStatus
@@ -75,12 +83,13 @@ def defined(branches, pledge_set) -> dict[str, int]:
 
 
 def counted_by_hand(branches, pledge_set) -> dict[str, int]:
-    """The definitions in plain Python over the ORM objects."""
+    """The definitions in plain Python over the ORM objects: the year under way's pledges."""
     ids = {branch.pk for branch in branches}
     statuses = STATUSES[pledge_set]
     members = [m for m in Member.objects.all() if m.branch_id in ids and m.is_active]
-    pledgers = {p.member_id for p in Pledge.objects.all() if p.status in statuses}
-    pledges = [p for p in Pledge.objects.all() if p.owner_branch_id in ids and p.status in statuses]
+    counted = [p for p in Pledge.objects.all() if p.status in statuses and p.year == TODAY.year]
+    pledgers = {p.member_id for p in counted}
+    pledges = [p for p in counted if p.owner_branch_id in ids]
     exempt = sum(1 for m in members if m.is_exempt)
     covered = sum(1 for m in members if m.pk in pledgers and not m.is_exempt)
     done = sum(1 for p in pledges if p.status in DONE)
@@ -381,11 +390,14 @@ def test_research_step_counts_the_needs(district, client):
 # ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo_district(django_db_setup, django_db_blocker):
+@pytest.fixture(scope="module", params=["played", "bulk"])
+def demo_district(request, django_db_setup, django_db_blocker):
+    """The demo as `make run` builds it (the year under way played through the services),
+    then as written in bulk (last year, and the replicas of --scale N): the same shape."""
     hashers = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    bulk = ["--bulk"] if request.param == "bulk" else []
     with django_db_blocker.unblock(), hashers:
-        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", *bulk, stdout=io.StringIO())
         yield
         call_command("flush", interactive=False, verbosity=0)
 
@@ -424,3 +436,117 @@ def test_demo_public_site_agrees_with_the_dashboard(demo, client):
             assert public_numbers[name] == staff_numbers[name], (committee.name, name)
         assert staff_total.pledges_published == public_figures.pledges_total
         assert staff_total.published_done_percent == public_figures.done_percent
+
+
+# ---------------------------------------------------------------------------
+# The demo's two years: every badge with its records, and the calendar, the year-end
+# page and the published results agreeing with the statuses
+# ---------------------------------------------------------------------------
+
+LAST_YEAR = TODAY.year - 1
+
+
+def test_demo_every_badge_has_the_records_behind_it(demo):
+    for year in (LAST_YEAR, TODAY.year):
+        pledges = Pledge.objects.filter(year=year)
+        crossed_off = pledges.filter(status__in=[S.VERIFIED, S.EVALUATED])
+        assert not crossed_off.exclude(transitions__move=PledgeMove.VERIFY).exists()
+        evaluated = pledges.filter(status=S.EVALUATED)
+        published = YearEndEvaluation.objects.filter(year=year, is_published=True)
+        assert not evaluated.exclude(pk__in=published.values("pledge")).exists()
+        assert not published.exclude(pledge__status=S.EVALUATED).exists()
+        done = pledges.filter(status__in=[S.COMPLETED, S.VERIFIED, S.EVALUATED])
+        assert not TimeNode.objects.filter(pledge__in=done).open().exists()
+        closed = TimeNode.objects.filter(pledge__year=year).exclude(closed_as="")
+        assert closed.count() == TimeNodeClosing.objects.filter(node__pledge__year=year).count()
+        started = pledges.filter(status__in=[S.IN_PROGRESS, *DONE])
+        assert not started.filter(progress_records__isnull=True).exists()
+        # Crossed off at the sessions (July, October, December), evaluated in December.
+        moves = PledgeTransition.objects.filter(pledge__year=year)
+        verified_in = {
+            timezone.localtime(moment).month
+            for moment in moves.filter(move=PledgeMove.VERIFY).values_list("created_at", flat=True)
+        }
+        assert verified_in <= {7, 10, 12}
+        evaluated_on = {
+            timezone.localdate(moment)
+            for moment in moves.filter(move=PledgeMove.EVALUATE).values_list(
+                "created_at", flat=True
+            )
+        }
+        assert all(day.year == year and day.month == 12 for day in evaluated_on)
+    last = Pledge.objects.filter(year=LAST_YEAR)
+    assert last.filter(status=S.EVALUATED).count() >= 0.8 * last.count()
+    assert not last.filter(status=S.VERIFIED).exists()  # every crossed-off pledge was rated
+    if datetime.date(TODAY.year, 12, 28) > TODAY:  # the year end has not come
+        assert not Pledge.objects.filter(year=TODAY.year, status=S.EVALUATED).exists()
+
+
+def test_demo_last_year_is_published_with_points_and_grades(demo, client):
+    evaluated = Pledge.objects.filter(year=LAST_YEAR, status=S.EVALUATED)
+    assert not YearEndEvaluation.objects.filter(year=LAST_YEAR, is_published=False).exists()
+    branches = Branch.objects.filter(pledges__year=LAST_YEAR).distinct()
+    assert BranchGrade.objects.filter(year=LAST_YEAR).count() == branches.count() == 53
+    rated_members = Member.objects.filter(pledges__in=evaluated.filter(member__isnull=False))
+    earned = PointsEntry.objects.filter(year=LAST_YEAR, points__gt=0)
+    assert not rated_members.exclude(pk__in=earned.values("member")).exists()
+
+    response = client.get(reverse("reviews_public:results", args=[LAST_YEAR]))
+    rows = response.context["branches"]
+    assert len(rows) == 53 and all(row.grade for row in rows)
+    shown = sum(len(row.pledges) for row in rows)
+    public_evaluated = evaluated.filter(
+        Q(member__isnull=True) | Q(member__public_page_enabled=True)
+    )
+    assert shown == public_evaluated.count() > 0
+    index = client.get(reverse("reviews_public:results_index"))
+    assert [(row.year, row.pledges, row.branches) for row in index.context["years"]][-1] == (
+        LAST_YEAR,
+        evaluated.count(),
+        53,
+    )
+    assert reverse("reviews_public:results", args=[LAST_YEAR]) in index.content.decode()
+    this_year = client.get(reverse("reviews_public:results", args=[TODAY.year]))
+    assert this_year.context["branches"] == [] or datetime.date(TODAY.year, 12, 28) <= TODAY
+
+
+def test_demo_year_end_page_agrees_with_the_statuses(demo, client):
+    client.force_login(get_user_model().objects.get(username="district"))
+    for year in (LAST_YEAR, TODAY.year):
+        data = client.get(reverse("reviews:yearend", args=[year])).context["data"]
+        pledges = Pledge.objects.filter(year=year)
+        assert data.total == pledges.filter(status__in=[S.VERIFIED, S.EVALUATED]).count()
+        assert data.rated == data.published == pledges.filter(status=S.EVALUATED).count()
+        assert data.waiting == 0
+
+
+def test_demo_calendar_agrees_with_the_records(demo):
+    branches = list(Branch.objects.select_related("committee").order_by("pk"))
+    last = branch_calendars(branches=branches, year=LAST_YEAR, today=TODAY)
+    assert all(item.year_end.state == "done" for item in last)
+    assert all(item.half_year.state == "done" for item in last)
+    assert all(review.state == "done" for item in last for review in item.upper_reviews)
+
+    this = branch_calendars(branches=branches, year=TODAY.year, today=TODAY)
+    passed = [
+        entry
+        for item in this
+        for entry in [*item.months, *item.briefings, *item.upper_reviews, item.half_year]
+        if entry.due < TODAY
+    ]
+    states = [entry.state for entry in passed]
+    assert set(states) <= {"done", "late"}
+    if passed:
+        # A believable year: most of it on time, some of it late.
+        assert states.count("done") >= 0.85 * len(states)
+    if len(passed) > 100:
+        assert "late" in states
+    assert all(item.year_end.state != "done" for item in this)
+    # Every review the calendar shows done has its rows: each branch pledge public at the
+    # time was reviewed, and the quarter was signed off.
+    for item in this:
+        for quarter, review in enumerate(item.upper_reviews, start=1):
+            if review.state == "done":
+                assert QuarterSignOff.objects.filter(
+                    year=TODAY.year, quarter=quarter, committee=item.branch.committee
+                ).exists()

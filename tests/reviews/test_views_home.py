@@ -13,6 +13,11 @@ from reviews.selectors.home import secretary_todo, staff_todo
 from tests import factories
 
 S = PledgeStatus
+# The to-dos count the year under way's pledges, as every figure does (pledges.figures).
+OVERDUE_THIS_YEAR = {
+    "year": timezone.localdate().year,
+    "due_date": timezone.localdate() - datetime.timedelta(days=1),
+}
 
 
 def walked(org, status, **extra):
@@ -125,7 +130,7 @@ def test_secretary_home_lists_each_kind_of_work(client, org):
 def test_staff_home_lists_approvals_verifications_and_overdue_branches(client, org):
     walked(org, S.SUBMITTED, title="待审核的承诺")
     walked(org, S.COMPLETED, title="待销号的承诺")
-    walked(org, S.PUBLISHED, title="逾期的承诺", due_date=datetime.date(2020, 1, 1), year=2020)
+    walked(org, S.PUBLISHED, title="逾期的承诺", **OVERDUE_THIS_YEAR)
     walked(org, S.SUBMITTED, branch=org.far_branch, title="别镇的承诺")
 
     client.force_login(org.town_staff)
@@ -199,7 +204,7 @@ def test_staff_todo_counts_are_exact_past_the_rows_shown(
     for _index in range(limit + extra):
         walked(org, S.SUBMITTED)
         walked(org, S.COMPLETED)
-    walked(org, S.PUBLISHED, due_date=datetime.date(2020, 1, 1), year=2020)
+    walked(org, S.PUBLISHED, **OVERDUE_THIS_YEAR)
     fresh_user = type(org.district_staff).objects.get(pk=org.district_staff.pk)
     with django_assert_num_queries(4):  # staff paths, then one query a list
         todo = staff_todo(user=fresh_user)

@@ -32,12 +32,20 @@ class Command(BaseCommand):
             "--reset", action="store_true", help="Wipe all data in the database first."
         )
         parser.add_argument(
+            "--bulk",
+            action="store_true",
+            help=(
+                "Write the year under way in bulk too (seconds) instead of playing it day by "
+                "day through the services (about 40 seconds); the data has the same shape."
+            ),
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Do nothing (but list the demo logins) when the database holds data.",
         )
 
-    def handle(self, *args, scale: int, reset: bool, if_empty: bool, **options):
+    def handle(self, *args, scale: int, reset: bool, if_empty: bool, bulk: bool, **options):
         if scale < 1:
             raise CommandError("--scale 须为正整数。")
         if reset and if_empty:
@@ -59,7 +67,7 @@ class Command(BaseCommand):
             if reset:
                 wipe_all_data()
                 self._progress(f"已清空数据库，用时 {time.monotonic() - started:.1f} 秒。")
-            build_demo(scale=scale, progress=self._progress)
+            build_demo(scale=scale, progress=self._progress, play=not bulk)
         self._progress(
             f"演示数据已生成（规模 {scale}），共用时 {time.monotonic() - started:.1f} 秒："
         )
