@@ -307,8 +307,9 @@ class YearPlayer:
         for (moment, staff_id), drafts in sorted(sessions.items()):
             self._at(
                 moment + datetime.timedelta(minutes=55),
-                lambda ds=drafts, s=staff_id: pledges_verify(
-                    pledge_ids=[d.saved.pk for d in ds], actor=self.users[s]
+                lambda ds=drafts, s=staff_id: _all_moved(
+                    pledges_verify(pledge_ids=[d.saved.pk for d in ds], actor=self.users[s]),
+                    refused="refusals",
                 ),
             )
 
@@ -429,8 +430,9 @@ class YearPlayer:
                 confirm = clock.at(clock.confirmation_day, 9)
                 self._at(
                     confirm,
-                    lambda c=committee: evaluations_confirm(
-                        actor=self.staff_by_committee[c.pk], year=clock.year
+                    lambda c=committee: _all_moved(
+                        evaluations_confirm(actor=self.staff_by_committee[c.pk], year=clock.year),
+                        refused="refused",
                     ),
                 )
         self._at(
@@ -482,6 +484,14 @@ class YearPlayer:
 
     def _rating(self, pledge: Pledge) -> ReviewRating:
         return self.rng.choices(*YEAR_END_RATINGS)[0]
+
+
+def _all_moved(result, *, refused: str) -> None:
+    """The bulk services report a refused pledge and go on with the others; in the demo
+    year nothing may be refused, or the data would not be the plan's."""
+    refusals = getattr(result, refused)
+    if refusals:
+        raise RuntimeError(f"the demo year was refused a move: {refusals[:3]}")
 
 
 def _photo(rng: random.Random, name: str) -> SimpleUploadedFile:

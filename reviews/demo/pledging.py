@@ -149,8 +149,10 @@ def status_weights(clock: Clock, *, branch_pledge: bool) -> dict[PledgeStatus, f
     the year-end evaluation has; a branch's own pledges are settled early in the year,
     so none of them still waits on anyone.
     """
-    weights = dict(YEAR_OVER_WEIGHTS if clock.is_over else UNDER_WAY_WEIGHTS)
-    if not clock.is_over and not branch_pledge:
+    # Once the year's results are published its work is over, whatever the calendar says.
+    over = clock.evaluates
+    weights = dict(YEAR_OVER_WEIGHTS if over else UNDER_WAY_WEIGHTS)
+    if not over and not branch_pledge:
         weights.update(WAITING_WEIGHTS)
     if clock.crossing_off_days:
         weights[S.EVALUATED if clock.evaluates else S.VERIFIED] = CROSSED_OFF_WEIGHT

@@ -27,13 +27,13 @@ from branches.permissions import (
     staff_committee_paths,
 )
 from pledges.enums import ActorRole, NeedStatus, PledgeMove, PledgeStatus, Rhythm
-from pledges.models import Need, Pledge, PledgeTransition, ProgressRecord, TimeNode
+from pledges.models import Feedback, Need, Pledge, PledgeTransition, ProgressRecord, TimeNode
 from pledges.workflow import DONE_STATUSES, TRANSITIONS
 from reviews.demo import build_demo, wipe_all_data
 from reviews.demo.context import Clock
 from reviews.demo.plan import district_plans
 from reviews.demo.pledging import status_weights
-from reviews.models import MonthlyReport
+from reviews.models import BranchGrade, MonthlyReport, PointsEntry, YearEndEvaluation
 from tests.factories import PATH_TO_STATUS
 
 DEMO_LOGINS = ["admin", "district", "jishi", "zuzhi", "fanzhai", "jishicun"]
@@ -408,3 +408,20 @@ def test_seed_demo_plan_at_province_scale_keeps_named_branches_unique():
 def test_seed_demo_rejects_contradictory_arguments(arguments, message):
     with pytest.raises(CommandError, match=message):
         call_command("seed_demo", *arguments, stdout=StringIO())
+
+
+def test_seed_demo_plays_the_year_end_once_december_has_come(seeded):
+    """Seeded after the year-end sessions, the year under way is evaluated through the
+    services too: villagers' feedback, ratings, confirmation, publication with points and
+    grades. (Last in the module: it leaves the database seeded on another day.)"""
+    year = timezone.localdate().year
+    wipe_all_data()
+    build_demo(scale=1, now=timezone.make_aware(datetime.datetime(year, 12, 30, 10)))
+    evaluated = Pledge.objects.filter(year=year, status=PledgeStatus.EVALUATED)
+    assert evaluated.count() >= 0.6 * Pledge.objects.filter(year=year).count()
+    assert not Pledge.objects.filter(year=year, status=PledgeStatus.VERIFIED).exists()
+    published = YearEndEvaluation.objects.filter(year=year, is_published=True)
+    assert published.count() == evaluated.count()
+    assert Feedback.objects.filter(pledge__year=year).count() >= evaluated.count()
+    assert BranchGrade.objects.filter(year=year).count() == 53
+    assert PointsEntry.objects.filter(year=year, points__gt=0).exists()
