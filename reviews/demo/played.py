@@ -60,11 +60,11 @@ from reviews.demo.sessions import (
     FEEDBACK_PLACES,
     MISSED_BRIEFING_SHARE,
     YEAR_END_RATINGS,
+    briefing_summary,
     feedback_plan,
     review_entry,
     signs_off,
 )
-from reviews.enums import ReviewRating
 from reviews.selectors.calendar import REVIEWABLE_STATUSES
 from reviews.services.halfyear import notice_generate, notice_publish, pledges_verify
 from reviews.services.monthly import monthly_reports_save
@@ -124,6 +124,9 @@ class YearPlayer:
         self.sequence = count()
         self.members = {m.pk: m for context in contexts for m in context.members}
         self.titles_by_month: dict[datetime.date, dict[int, str]] = {}
+        self.drafts_by_branch = defaultdict(list)
+        for draft in drafts:
+            self.drafts_by_branch[draft.owner.key].append(draft)
 
     # ------------------------------------------------------------------ the run
     def play(self) -> None:
@@ -360,15 +363,12 @@ class YearPlayer:
                 self._at(sign, lambda c=committee, q=quarter: self._sign(c, q))
 
     def _brief(self, context: BranchContext, quarter: int, day: datetime.date) -> None:
-        owned = Pledge.objects.filter(owner_branch=context.branch, year=self.clock.year)
-        done = owned.filter(status__in=(S.COMPLETED, S.VERIFIED, S.EVALUATED)).count()
-        live = owned.exclude(status__in=(S.DRAFT, S.WITHDRAWN)).count()
         quarterly_briefing_save(
             branch=context.branch,
             year=self.clock.year,
             quarter=quarter,
             actor=self.secretary(context),
-            summary=f"本季度向全体党员通报承诺{live}项，已完成{done}项，其余按时间节点推进。",
+            summary=briefing_summary(self.drafts_by_branch[context.key], timezone.now()),
             member_comments=self.rng.choice(words.BRIEFING_COMMENTS),
             held_on=day,
         )
@@ -423,10 +423,24 @@ class YearPlayer:
                 self._at(moment, lambda d=draft, r=rating, o=online: self._feedback(d, r, o))
         evaluation = clock.at(clock.evaluation_day, 9)
         for context in self.contexts:
-            self._at(evaluation, lambda c=context: self._evaluate_members(c))
+            # Member pledges by their branch's secretary.
+            self._at(
+                evaluation,
+                lambda c=context: self._evaluate(
+                    self.secretary(c), owner_branch=c.branch, member__isnull=False
+                ),
+            )
         for committee in self.committees:
             if committee.pk in self.staff_by_committee:
-                self._at(evaluation, lambda c=committee: self._evaluate_branches(c))
+                # Branch pledges by the upper organisation.
+                self._at(
+                    evaluation,
+                    lambda c=committee: self._evaluate(
+                        self.staff_by_committee[c.pk],
+                        owner_branch__committee=c,
+                        branch__isnull=False,
+                    ),
+                )
                 confirm = clock.at(clock.confirmation_day, 9)
                 self._at(
                     confirm,
@@ -460,30 +474,16 @@ class YearPlayer:
             gathered_at=self.rng.choice(FEEDBACK_PLACES),
         )
 
-    def _evaluate_members(self, context: BranchContext) -> None:
-        pledges = Pledge.objects.filter(
-            owner_branch=context.branch,
-            member__isnull=False,
-            year=self.clock.year,
-            status=S.VERIFIED,
-        ).order_by("pk")
-        entries = [EvaluationEntry(pledge, self._rating(pledge)) for pledge in pledges]
+    def _evaluate(self, actor, **scope) -> None:
+        """Rate the crossed-off pledges of `scope` in one save of the year-end table."""
+        pledges = Pledge.objects.filter(year=self.clock.year, status=S.VERIFIED, **scope).order_by(
+            "pk"
+        )
+        entries = [
+            EvaluationEntry(pledge, self.rng.choices(*YEAR_END_RATINGS)[0]) for pledge in pledges
+        ]
         if entries:
-            evaluations_record_many(entries=entries, actor=self.secretary(context))
-
-    def _evaluate_branches(self, committee: Committee) -> None:
-        pledges = Pledge.objects.filter(
-            owner_branch__committee=committee,
-            branch__isnull=False,
-            year=self.clock.year,
-            status=S.VERIFIED,
-        ).order_by("pk")
-        entries = [EvaluationEntry(pledge, self._rating(pledge)) for pledge in pledges]
-        if entries:
-            evaluations_record_many(entries=entries, actor=self.staff_by_committee[committee.pk])
-
-    def _rating(self, pledge: Pledge) -> ReviewRating:
-        return self.rng.choices(*YEAR_END_RATINGS)[0]
+            evaluations_record_many(entries=entries, actor=actor)
 
 
 def _all_moved(result, *, refused: str) -> None:

@@ -24,7 +24,7 @@ from pledges.enums import (
     PledgeStatus,
 )
 from pledges.models import Feedback
-from pledges.workflow import MOVES
+from pledges.workflow import DONE_STATUSES, MOVES
 from reviews.demo import vocabulary as words
 from reviews.demo.context import BranchContext, Clock, PledgeDraft
 from reviews.enums import ReviewRating
@@ -79,7 +79,7 @@ def review_entry(rng: random.Random, *, status: PledgeStatus, due_date, review_d
 def briefing_summary(drafts: list[PledgeDraft], moment: datetime.datetime) -> str:
     statuses = [status_at(draft, moment) for draft in drafts]
     live = sum(status not in (S.DRAFT, S.WITHDRAWN) for status in statuses)
-    done = sum(status in (S.COMPLETED, S.VERIFIED, S.EVALUATED) for status in statuses)
+    done = sum(status in DONE_STATUSES for status in statuses)
     return f"本季度向全体党员通报承诺{live}项，已完成{done}项，其余按时间节点推进。"
 
 
