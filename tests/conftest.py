@@ -30,6 +30,42 @@ def pytest_collection_modifyitems(config, items):
         if "browser" in item.keywords and not has_chromium:
             item.add_marker(skip_browser)
 
+    redis_url = os.environ.get("REDIS_URL", "")
+    if os.environ.get("REQUIRE_REDIS") and not _redis_answers(redis_url):
+        raise pytest.UsageError(f"REQUIRE_REDIS is set but Redis at {redis_url!r} does not answer.")
+    skip_redis = pytest.mark.skip(reason="needs Redis: .ci/run runs it with REDIS_URL")
+    for item in items:
+        if "redis" in item.keywords and not redis_url:
+            item.add_marker(skip_redis)
+
+
+def _redis_answers(url: str) -> bool:
+    if not url:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache on the Redis at REDIS_URL (tests marked `redis`), emptied before and
+    after: the limits then count across processes as they do behind several workers."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+    cache.clear()
+    yield cache
+    cache.clear()
+
 
 @pytest.fixture
 def org(db):
