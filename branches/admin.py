@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from branches.enums import PersonalDataAction
 from branches.models import (
     Branch,
     Committee,
@@ -12,8 +13,11 @@ from branches.models import (
     OneTimePassword,
     OrganisationChange,
     Pairing,
+    PersonalDataAccess,
     RetiredToken,
+    SubmissionKey,
 )
+from branches.services.personal_data import personal_data_access_record
 
 
 class CommitteeStaffInline(admin.TabularInline):
@@ -72,6 +76,19 @@ class MemberAdmin(admin.ModelAdmin):
         (_("免于承诺"), {"fields": ["is_exempt", "exemption_reason", "exemption_note"]}),
         (_("在册与公示"), {"fields": ["is_active", "public_token", "created_at", "updated_at"]}),
     ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The change form shows the phone: its showing goes to the personal-data log."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        member = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and member is not None:
+            personal_data_access_record(
+                actor=request.user,
+                action=PersonalDataAction.MEMBER_DETAIL_VIEW,
+                branch=member.branch,
+                subject=f"{member.branch.name} {member.name}",
+            )
+        return response
 
 
 @admin.register(Pairing)
@@ -152,6 +169,26 @@ class OrganisationChangeAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """The personal-data access log: append-only, read here."""
+
+    list_display = ["created_at", "actor", "action", "committee", "branch", "subject"]
+    list_select_related = ["actor", "committee", "branch"]
+    list_filter = ["action"]
+    search_fields = ["subject", "actor__username"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
     """Uploaded spreadsheets and what became of them; the file itself is not shown."""
@@ -161,6 +198,23 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
     readonly_fields = [*list_display, "full_roster", "finished_at", "summary"]
     exclude = ["content"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SubmissionKey)
+class SubmissionKeyAdmin(admin.ModelAdmin):
+    """Form submissions carried out, kept a while so that a resubmission is not carried
+    out again (branches.idempotency): to look up what became of one."""
+
+    list_display = ["created_at", "user", "path", "response_location"]
+    list_select_related = ["user"]
+    search_fields = ["path", "user__username"]
+    readonly_fields = [*list_display, "digest"]
 
     def has_add_permission(self, request):
         return False

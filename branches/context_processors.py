@@ -52,7 +52,11 @@ def workspace(request):
 
     Lazy: pages that never show the navigation (public pages) run no query for it.
     """
-    user = request.user
+    user = getattr(request, "user", None)
+    if user is None:
+        # An error page for a request refused before AuthenticationMiddleware ran (Django's
+        # 400 for a bad Host header or too many fields): no one is signed in there.
+        return {"workspace": {}, "nav_section": None}
 
     def build():
         return {

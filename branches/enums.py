@@ -67,9 +67,21 @@ class OrganisationAction(models.TextChoices):
     ACCOUNT_DEACTIVATE = "account_deactivate", _("停用账号")
     ACCOUNT_REACTIVATE = "account_reactivate", _("恢复账号")
     ACCOUNT_PASSWORD_RESET = "account_password_reset", _("重置密码")
+    ACCOUNT_UNLOCK = "account_unlock", _("解除登录锁定")
     IMPORT_ORGANISATION = "import_organisation", _("导入组织架构")
     IMPORT_MEMBERS = "import_members", _("导入党员名册")
     DISTRICT_START = "district_start", _("建立区（县）党组织")
+    MEMBER_PERSONAL_DATA_ERASE = "member_personal_data_erase", _("清除党员个人信息")
+
+
+class PersonalDataAction(models.TextChoices):
+    """What an entry of the personal-data access log records: members' phone numbers
+    shown on a page or handed out in a file (个人信息保护法)."""
+
+    MEMBER_LIST_VIEW = "member_list_view", _("查看党员名册")
+    MEMBER_DETAIL_VIEW = "member_detail_view", _("查看党员个人信息")
+    ROSTER_DOWNLOAD = "roster_download", _("下载党员名册")
+    IMPORT_PREVIEW_VIEW = "import_preview_view", _("查看名册导入预览")
 
 
 class ImportKind(models.TextChoices):

@@ -15,6 +15,7 @@ from branches.enums import (
     ImportKind,
     ImportStatus,
     OrganisationAction,
+    PersonalDataAction,
     StaffRole,
 )
 from branches.tokens import TOKEN_LENGTH, new_public_token
@@ -489,3 +490,83 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}：{self.filename}"
+
+
+class PersonalDataAccess(AppendOnlyModel):
+    """One entry of the personal-data access log (个人信息保护法): who was shown members'
+    phone numbers on a page or handed them in a roster file, and when.
+
+    `committee` places the entry in the tree (the branch's committee, or the top of the
+    subtree a whole roster covered), so organisation staff read the entries of their own
+    subtree; `branch` names the branch when there is one.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("查阅人"),
+        on_delete=models.PROTECT,
+        related_name="personal_data_accesses",
+    )
+    action = models.CharField(_("查阅方式"), max_length=32, choices=PersonalDataAction.choices)
+    committee = models.ForeignKey(
+        Committee,
+        verbose_name=_("所属党组织"),
+        on_delete=models.PROTECT,
+        related_name="personal_data_accesses",
+    )
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("党支部"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="personal_data_accesses",
+    )
+    subject = models.CharField(_("查阅内容"), max_length=200)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("个人信息查阅记录")
+        verbose_name_plural = _("个人信息查阅记录")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()}：{self.subject}"
+
+
+class SubmissionKey(models.Model):
+    """A form submission that was carried out, kept so that the same submission arriving
+    again (a browser's resubmission after a lost answer, a double click) is answered as the
+    first was and carried out no second time (branches.idempotency).
+
+    `digest` names the submission: the SHA-256 of the form's one-time key, who sent it, to
+    which address and what the form held. The key itself is not kept, so the digest gives
+    away nothing of what the form held. The row is written in the transaction of the view's
+    own writes, so it is committed whenever they are. Rows older than
+    idempotency.KEEP_DAYS are purged.
+    """
+
+    digest = models.CharField(_("提交摘要"), max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    path = models.CharField(_("提交地址"), max_length=255, editable=False)
+    # Where the answer sent the person; a replay is sent there again.
+    response_location = models.TextField(_("结果页面"), blank=True, editable=False)
+    created_at = models.DateTimeField(
+        _("提交时间"), default=timezone.now, db_index=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("表单提交记录")
+        verbose_name_plural = _("表单提交记录")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.path}（{self.created_at:%Y-%m-%d %H:%M}）"

@@ -18,6 +18,7 @@ from branches.models import (
     OneTimePassword,
     OrganisationChange,
     Pairing,
+    PersonalDataAccess,
 )
 from branches.permissions import organisation_committee_paths
 from branches.selectors import branches_organised_by, committees_organised_by
@@ -280,6 +281,28 @@ def organisation_changes_for(*, user, action: str = "") -> QuerySet[Organisation
     if action:
         changes = changes.filter(action=action)
     return changes.select_related("actor", "committee").order_by("-created_at", "-pk")
+
+
+def organisation_roots(*, user) -> list[Committee]:
+    """The tops of the subtrees whose organisation the user keeps (one for most people),
+    a committee below another of them left out. One query."""
+    paths = organisation_committee_paths(user)
+    return [
+        committee
+        for committee in Committee.objects.filter(path__in=paths).order_by("path")
+        if not any(committee.path.startswith(p) and committee.path != p for p in paths)
+    ]
+
+
+def personal_data_accesses_for(*, user, action: str = "") -> QuerySet[PersonalDataAccess]:
+    """Entries of the personal-data access log placed in the user's subtrees, newest
+    first."""
+    accesses = PersonalDataAccess.objects.filter(
+        _under(organisation_committee_paths(user), "committee__path")
+    )
+    if action:
+        accesses = accesses.filter(action=action)
+    return accesses.select_related("actor", "committee", "branch").order_by("-created_at", "-pk")
 
 
 @dataclass

@@ -12,6 +12,11 @@ urlpatterns = [
     path("members/<int:member_id>/exempt/", views.member_exempt, name="member_exempt"),
     path("members/<int:member_id>/deactivate/", views.member_deactivate, name="member_deactivate"),
     path("members/<int:member_id>/reactivate/", views.member_reactivate, name="member_reactivate"),
+    path(
+        "members/<int:member_id>/erase-personal-data/",
+        views.member_erase_personal_data,
+        name="member_erase_personal_data",
+    ),
 ]
 
 # Organisation staff (组织部门管理员): the committee tree, branches, pairings, accounts, the

@@ -57,5 +57,12 @@ urlpatterns = [
         accounts.org_account_reactivate,
         name="org_account_reactivate",
     ),
+    path("accounts/lockouts/", accounts.org_signin_lockouts, name="org_signin_lockouts"),
+    path(
+        "accounts/<int:account_id>/unlock/",
+        accounts.org_account_unlock,
+        name="org_account_unlock",
+    ),
     path("changes/", organisation.org_changes, name="org_changes"),
+    path("personal-data/", organisation.org_personal_data, name="org_personal_data"),
 ]

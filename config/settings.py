@@ -4,9 +4,11 @@ One module for every environment: production differs only through the
 environment variables read below (see README, "Configuration").
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +44,12 @@ INSTALLED_APPS = [
     # Serves static files through whitenoise in development too (runserver).
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # django-csp: its system checks of CONTENT_SECURITY_POLICY.
+    "csp",
+    # django-axes: failed sign-ins counted in the database (see "Sign-in lockout").
+    "axes",
+    # django-dbbackup: the database connectors and backup storage of `backup` and `restore`.
+    "dbbackup",
     "branches",
     "pledges",
     "reviews",
@@ -49,15 +57,26 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header on every response (see "Content Security Policy").
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # 400 page for control characters (NUL…) in a query string or form, before any view.
+    "branches.middleware.ControlCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store for signed-in people, workspace pages and downloads.
+    "branches.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A person signed in with a one-time password sets their own first (needs messages).
     "branches.middleware.OneTimePasswordMiddleware",
+    # A form carrying a one-time key is carried out once (branches.idempotency). It runs the
+    # view itself: no middleware below it may have a process_view.
+    "branches.idempotency.SubmissionKeyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a sign-in refused by the lockout into the sign-in page with its message. Last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -75,6 +94,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "branches.context_processors.workspace",
             ],
+            # {% submission_key %} in every form that writes, without {% load %}.
+            "builtins": ["branches.templatetags.submission"],
         },
     },
 ]
@@ -92,6 +113,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Production: a Redis shared by every worker (CACHE_URL=redis://host:6379/0, Django's own
+# RedisCache). The rate limits and the public page cache live here; in the default, per-process
+# cache each worker counts on its own (`check --deploy` warns of it, pledgewall.W001).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # ---------------------------------------------------------------------------
@@ -106,6 +130,38 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# ---------------------------------------------------------------------------
+# Sign-in lockout (django-axes; see branches.signin)
+# ---------------------------------------------------------------------------
+# The lockout check comes first; it lets through checks without a request (commands, tests).
+AUTHENTICATION_BACKENDS = [
+    "branches.signin.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures are counted in the database, shared by every worker and server.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Failed sign-ins to one account from one address before that pair is locked out.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Minutes a locked-out account waits at that address, from its last counted failure.
+_axes_cooloff_minutes = env.int("AXES_COOLOFF_MINUTES", default=15)
+if AXES_FAILURE_LIMIT < 1 or _axes_cooloff_minutes < 1:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be at least 1.")
+AXES_COOLOFF_TIME = timedelta(minutes=_axes_cooloff_minutes)
+# Per account and address together: a guesser cannot lock a person out from everywhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The same client address as the rest of the site (PUBLIC_CLIENT_ADDRESS_HEADER).
+AXES_CLIENT_IP_CALLABLE = "branches.signin.client_ip_address"
+# The sign-in page with a Chinese message, instead of axes's English text.
+AXES_LOCKOUT_CALLABLE = "branches.signin.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Tries while locked out do not extend the lockout: it ends when the page said it would.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Successful sign-ins are not stored: the lockout needs only the failures.
+AXES_DISABLE_ACCESS_LOG = True
+# No start-up banner or per-sign-in chatter from axes (a nightly cron job would mail it):
+# branches.signin logs every failed, locking and refused sign-in itself.
+AXES_VERBOSE = False
 
 # ---------------------------------------------------------------------------
 # Language and time
@@ -127,6 +183,9 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Photos one process decodes at once (pledges.photos; up to about 100 MB each): more threads
+# of a worker wait their turn.
+PHOTO_DECODE_CONCURRENCY = env.int("PHOTO_DECODE_CONCURRENCY", default=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -148,7 +207,8 @@ STORAGES = {
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Behind a proxy, the request header (as in request.META) carrying the client's address,
 # set by that proxy alone, e.g. "HTTP_X_REAL_IP" with nginx's proxy_set_header X-Real-IP.
-# Empty: REMOTE_ADDR. Used only for the public rate limits and the feedback limit.
+# Empty: REMOTE_ADDR. Used for the public rate limits, the feedback limit and the sign-in
+# lockout (branches.signin.client_address).
 PUBLIC_CLIENT_ADDRESS_HEADER = env.str("PUBLIC_CLIENT_ADDRESS_HEADER", default="")
 # Seconds phones and proxies may reuse a public page before asking again (with its ETag).
 PUBLIC_PAGE_MAX_AGE = env.int("PUBLIC_PAGE_MAX_AGE", default=60)
@@ -164,14 +224,75 @@ YEAR_END_FEEDBACK_WEIGHT = env.float("YEAR_END_FEEDBACK_WEIGHT", default=0.4)
 # ---------------------------------------------------------------------------
 # Security (production behind a TLS-terminating proxy)
 # ---------------------------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The request header (as in request.META) and the value by which the proxy says a request
+# came over HTTPS, as "HEADER,value". The proxy must set it on every request, replacing what
+# a client sent. Empty when nothing sits in front (then only the connection itself counts).
+_proxy_ssl_header = env.tuple(
+    "SECURE_PROXY_SSL_HEADER", default=("HTTP_X_FORWARDED_PROTO", "https")
+)
+if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER must be a header and its value, e.g. "
+        "HTTP_X_FORWARDED_PROTO,https (or empty without a proxy)."
+    )
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header or None
+# Plain-HTTP requests are redirected to HTTPS. Off unless set: development and the test
+# suite serve plain HTTP; `check --deploy` warns (W008) while it is off.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# The load balancer's health check reaches the workers over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Strict-Transport-Security: browsers use only HTTPS for this long once they have seen it.
+# Off (0) unless set, since a browser keeps it for its whole lifetime; `check --deploy`
+# warns (W004) while it is off. Preload matters only once the domain is submitted to
+# the browsers' preload list.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# ---------------------------------------------------------------------------
+# Content Security Policy (django-csp)
+# ---------------------------------------------------------------------------
+# Everything from this site's own files and nothing else: no inline script, style
+# attribute or <style> element anywhere (tests/config/test_headers.py crawls the pages for
+# them), no plugins, no framing, forms posting only here. Pages that need more relax it
+# per view with csp.decorators, never here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# ---------------------------------------------------------------------------
+# Backups (manage.py backup / restore, on django-dbbackup; see README)
+# ---------------------------------------------------------------------------
+# Where backups of the database and of MEDIA_ROOT are written: never inside MEDIA_ROOT,
+# which is served to the public. Copy it off the machine as well.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
+# How many backups `backup` keeps, deleting older ones after each new one; 0 keeps all.
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+# Gzip the backup files.
+BACKUP_COMPRESS = env.bool("BACKUP_COMPRESS", default=True)
+# dbbackup's storage is BACKUP_DIR, so its own commands (listbackups, dbrestore) find them too.
+STORAGES["dbbackup"] = {"BACKEND": "branches.backups.BackupDirectoryStorage"}
+# SQLite is restored through its online backup API into the open connection, not by writing
+# over the database file under running processes.
+DBBACKUP_CONNECTOR_MAPPING = {
+    "django.db.backends.sqlite3": "branches.backups.SqliteOnlineConnector",
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # axes reports every sign-in and clean-up at INFO; what matters is logged on
+    # pledgewall.signin at WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from branches.enums import ImportKind
+from branches.http import parse_id, parse_ids
 from branches.imports.plan import NEW_MEMBER, Choices, Plan
 from branches.imports.reading import MAX_UPLOAD_BYTES
 from branches.selectors import committees_organised_by
@@ -50,7 +51,7 @@ def import_choices_from_post(plan: Plan, data) -> Choices:
         answer = data.get(f"match_{row.number}", "")
         if answer == NEW_MEMBER:
             choices.matches[row.number] = NEW_MEMBER
-        elif answer.isdigit():
-            choices.matches[row.number] = int(answer)
-    choices.roll_off = {int(pk) for pk in data.getlist("roll_off") if pk.isdigit()}
+        elif parse_id(answer) is not None:
+            choices.matches[row.number] = parse_id(answer)
+    choices.roll_off = set(parse_ids(data.getlist("roll_off")))
     return choices

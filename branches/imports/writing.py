@@ -1,8 +1,8 @@
 """Writing the blank templates and the roster export: one sheet, the template's header,
 drop-down lists written inline (no extra sheet), so that an export edited and uploaded
-again is read by the same code."""
+again is read by the same code. Cells are written by branches.xlsx.write_cell, as values
+only, like every other workbook of the site."""
 
-import io
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
@@ -23,6 +23,7 @@ from branches.imports.schemas import (
     Column,
 )
 from branches.models import Member
+from branches.xlsx import workbook_bytes, write_cell
 
 SHEET_TITLES = {ImportKind.ORGANISATION: "组织架构", ImportKind.MEMBERS: "党员名册"}
 COLUMNS = {ImportKind.ORGANISATION: ORGANISATION_COLUMNS, ImportKind.MEMBERS: MEMBER_COLUMNS}
@@ -43,7 +44,7 @@ def _sheet(kind: str):
     columns: tuple[Column, ...] = COLUMNS[kind]
     bold = Font(bold=True)
     for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.header)
+        cell = write_cell(sheet, row=1, column=index, value=column.header)
         cell.font = bold
         if column.required:
             cell.fill = REQUIRED_FILL
@@ -70,19 +71,9 @@ def _sheet(kind: str):
 
 def _write_row(sheet, number: int, columns, values: dict) -> None:
     for index, column in enumerate(columns, start=1):
-        value = values.get(column.key)
-        cell = sheet.cell(row=number, column=index, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            # Text that looks like a formula stays text (and never runs in Excel).
-            cell.data_type = "s"
+        cell = write_cell(sheet, row=number, column=index, value=values.get(column.key))
         if column.number_format:
             cell.number_format = column.number_format
-
-
-def _bytes(workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def filled_workbook(kind: str, rows: Iterable[dict]) -> bytes:
@@ -91,7 +82,7 @@ def filled_workbook(kind: str, rows: Iterable[dict]) -> bytes:
     workbook, sheet, columns = _sheet(kind)
     for number, values in enumerate(rows, start=2):
         _write_row(sheet, number, columns, values)
-    return _bytes(workbook)
+    return workbook_bytes(workbook)
 
 
 def template_workbook(kind: str) -> bytes:

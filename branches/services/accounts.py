@@ -8,6 +8,7 @@ person choose their own password at the next sign-in (branches.middleware).
 import re
 import secrets
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,6 +23,7 @@ from branches.permissions import forget_roles
 from branches.selectors_organisation import accounts_managed_by
 from branches.services.audit import organisation_change_record
 from branches.services.organisers import require_organiser
+from branches.signin import lockouts_of
 
 # Lower-case letters and digits without the look-alikes (0/o, 1/l/i): easy to read aloud
 # and to type on a phone. Ten characters give about 49 bits: plenty for a password that
@@ -326,6 +328,29 @@ def account_reactivate(*, actor, account):
         changes={str(gettext_lazy("状态")): [_("停用"), _("启用")]},
     )
     return locked
+
+
+@transaction.atomic
+def account_unlock(*, account, actor) -> int:
+    """Clear the account's failed sign-ins from every address, so that a locked-out person
+    may sign in again at once; returns how many failures were cleared."""
+    require_account_manager(actor, account)
+    locked = _locked_account(account)
+    lockouts = lockouts_of(username=locked.get_username())
+    if not lockouts:
+        raise ValidationError(_("该账号没有未过期的登录失败记录，无需解锁。"))
+    failures = sum(lockout.failures for lockout in lockouts)
+    axes_reset(username=locked.get_username())
+    organisation_change_record(
+        actor=actor,
+        action=OrganisationAction.ACCOUNT_UNLOCK,
+        committee=_audit_committee(locked),
+        subject=_subject(locked),
+        changes={str(gettext_lazy("登录失败次数")): [str(failures), "0"]},
+        note=_("清除了来自 %(addresses)s 的登录失败记录。")
+        % {"addresses": "、".join(lockout.address or "?" for lockout in lockouts)},
+    )
+    return failures
 
 
 @transaction.atomic

@@ -7,12 +7,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from branches.enums import ExemptionReason
+from branches.enums import ExemptionReason, OrganisationAction
 from branches.models import Branch, Member, RetiredToken
 from branches.permissions import can_manage_branch
+from branches.services.audit import organisation_change_record
 from branches.tokens import new_public_token
 
 MEMBER_DATA_FIELDS = ("name", "gender", "birth_year", "joined_on", "phone")
+# What erasing a departed member's personal data clears, with the empty value: the phone,
+# the birth year and the joining date, and the exemption note, free text that often tells
+# of an illness. Name, gender, branch and the exemption's reason stay: the public record
+# of the member's pledges and the year's figures read them.
+ERASED_PERSONAL_DATA = {"phone": "", "birth_year": None, "joined_on": None, "exemption_note": ""}
 # Attempts at a fresh token before giving up: with 2**50 tokens a single clash is already
 # a one-in-billions event, so a second attempt is never expected to be needed.
 TOKEN_ATTEMPTS = 5
@@ -107,6 +113,36 @@ def member_reactivate(*, member: Member, actor) -> Member:
         raise ValidationError(_("该党员已在册。"))
     locked.is_active = True
     locked.save(update_fields=["is_active", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def member_erase_personal_data(*, member: Member, actor) -> Member:
+    """Clear the personal data of a member who has left the roll (ERASED_PERSONAL_DATA);
+    the member's name, pledges and public page stay as they are. Refused while the member
+    is on the roll. The organisation's audit list records which fields were cleared, never
+    their values; nothing left to clear changes nothing and records nothing."""
+    _require_manager(actor, member.branch)
+    locked = _locked(member)
+    if locked.is_active:
+        raise ValidationError(
+            _("在册党员的个人信息不能清除：请先将其标记为不在册，再清除联系电话、出生年份等信息。")
+        )
+    cleared = [
+        field for field, empty in ERASED_PERSONAL_DATA.items() if getattr(locked, field) != empty
+    ]
+    if not cleared:
+        return locked
+    for field in cleared:
+        setattr(locked, field, ERASED_PERSONAL_DATA[field])
+    locked.save(update_fields=[*cleared, "updated_at"])
+    organisation_change_record(
+        actor=actor,
+        action=OrganisationAction.MEMBER_PERSONAL_DATA_ERASE,
+        committee=locked.branch.committee,
+        subject=f"{locked.branch.name} {locked.name}",
+        changes={str(Member._meta.get_field(field).verbose_name): _("已清除") for field in cleared},
+    )
     return locked
 
 

@@ -1,6 +1,6 @@
 """Accounts, by organisation staff: open a secretary's or staff account, reset its password,
-stop and restore it; and everyone's own password change, which also ends the one-time
-password of a first sign-in.
+stop and restore it, see and lift sign-in lockouts; and everyone's own password change,
+which also ends the one-time password of a first sign-in.
 
 A one-time password appears only in the response to the POST that made it (never in the
 session, a message or a URL), marked not to be stored by the browser or a proxy.
@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,11 +25,13 @@ from django.views.decorators.http import require_POST
 from branches.enums import AccountKind
 from branches.forms import add_service_error
 from branches.forms.accounts import AccountCreateForm
+from branches.idempotency import mark_submitted
 from branches.middleware import must_change_password, password_changed
 from branches.names import person_name
 from branches.selectors import branch_organised_for
 from branches.selectors_organisation import ACCOUNT_FILTERS, account_managed_for, account_rows
 from branches.services import accounts as services
+from branches.signin import cool_off, failure_limit, lockouts_for
 from branches.views.organisation import _pk, organiser_required
 
 ACCOUNTS_PER_PAGE = 50
@@ -61,6 +64,7 @@ def org_accounts(request):
             "query": query,
             "filters": ACCOUNT_FILTER_LABELS.items(),
             "kinds": AccountKind.choices,
+            "locked_count": sum(lockout.is_locked for lockout in lockouts_for(user=request.user)),
         },
     )
 
@@ -117,8 +121,14 @@ def org_account_add(request, kind: str):
                     "kept": previous.is_active,
                     "deactivated": previous_was_active and not previous.is_active,
                 }
-            return _handover(
+            response = _handover(
                 request, account=account, password=password, created=True, replaced=replaced
+            )
+            # The password is shown once: the same submission again (its key) goes to the
+            # account in the list, where a new password can be issued.
+            accounts_url = reverse("branches:org_accounts")
+            return mark_submitted(
+                response, replay_to=f"{accounts_url}?{urlencode({'q': account.username})}"
             )
     return render(
         request,
@@ -170,6 +180,37 @@ def org_account_reactivate(request, account_id: int):
             _("已恢复账号“%(name)s”，此人可以用原密码登录。") % {"name": person_name(account)},
         )
     return redirect("branches:org_accounts")
+
+
+@organiser_required
+def org_signin_lockouts(request):
+    """Failed sign-ins still counted against the accounts the person manages."""
+    return render(
+        request,
+        "branches/organisation/account_lockouts.html",
+        {
+            "lockouts": lockouts_for(user=request.user),
+            "failure_limit": failure_limit(),
+            "cool_off_minutes": int(cool_off().total_seconds() // 60),
+        },
+    )
+
+
+@organiser_required
+@require_POST
+def org_account_unlock(request, account_id: int):
+    account = account_managed_for(user=request.user, account_id=account_id)
+    try:
+        services.account_unlock(actor=request.user, account=account)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("已解除账号“%(name)s”的登录锁定，此人现在可以登录。")
+            % {"name": person_name(account)},
+        )
+    return redirect("branches:org_signin_lockouts")
 
 
 # ---------------------------------------------------------------------------

@@ -4,17 +4,17 @@ confirm and abandon. Secretaries and committee staff get 403 on every page."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from branches.enums import ImportKind, ImportRowStatus, ImportStatus
+from branches.enums import ImportKind, ImportRowStatus, ImportStatus, PersonalDataAction
 from branches.forms.imports import ImportUploadForm, import_choices_from_post
+from branches.http import parse_id
 from branches.imports import services
 from branches.imports.plan import NEW_MEMBER, Choices, Plan
 from branches.imports.reading import ImportRefused
@@ -22,9 +22,11 @@ from branches.imports.selectors import import_batch_for, import_batches_organise
 from branches.imports.writing import roster_workbook, template_workbook
 from branches.models import Member
 from branches.selectors import branch_organised_for, branches_organised_by
+from branches.selectors_organisation import organisation_roots
+from branches.services.personal_data import personal_data_access_record
 from branches.views.organisation import organiser_required
+from branches.xlsx import xlsx_response
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_BATCHES = 20
 TEMPLATE_NAMES = {
     ImportKind.ORGANISATION: "组织架构导入模板.xlsx",
@@ -53,12 +55,6 @@ def _kind(kind: str) -> ImportKind:
     if kind not in ImportKind.values:
         raise Http404
     return ImportKind(kind)
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 def _render_index(request, kind: ImportKind, form, status=200):
@@ -126,26 +122,41 @@ def import_upload(request, kind: str):
 @require_GET
 def import_template(request, kind: str):
     kind = _kind(kind)
-    return _xlsx(template_workbook(kind), TEMPLATE_NAMES[kind])
+    return xlsx_response(content=template_workbook(kind), filename=TEMPLATE_NAMES[kind])
 
 
 @never_cache
 @organiser_required
 @require_GET
 def import_export(request):
-    """The roster of the person's subtrees, or of one branch (?branch=), as the template."""
+    """The roster of the person's subtrees, or of one branch (?branch=), as the template.
+    Phones and all: each download is written to the personal-data access log."""
     branch_id = request.GET.get("branch", "")
     if branch_id:
-        if not branch_id.isdigit():
+        if parse_id(branch_id) is None:
             raise Http404
-        branch = branch_organised_for(user=request.user, branch_id=int(branch_id))
-        members = Member.objects.filter(branch=branch)
+        branch = branch_organised_for(user=request.user, branch_id=parse_id(branch_id))
+        content = roster_workbook(Member.objects.filter(branch=branch))
+        personal_data_access_record(
+            actor=request.user,
+            action=PersonalDataAction.ROSTER_DOWNLOAD,
+            branch=branch,
+            subject=branch.name,
+        )
         name = branch.name
     else:
         members = Member.objects.filter(branch__in=branches_organised_by(user=request.user))
+        content = roster_workbook(members)
+        for committee in organisation_roots(user=request.user):
+            personal_data_access_record(
+                actor=request.user,
+                action=PersonalDataAction.ROSTER_DOWNLOAD,
+                committee=committee,
+                subject=_("%(name)s及下级党组织的全部党支部") % {"name": committee.name},
+            )
         name = _("全部")
     day = timezone.localdate().strftime("%Y%m%d")
-    return _xlsx(roster_workbook(members), f"党员名册-{name}-{day}.xlsx")
+    return xlsx_response(content=content, filename=f"党员名册-{name}-{day}.xlsx")
 
 
 def _questions(plan: Plan, choices: Choices) -> list[dict]:
@@ -211,7 +222,16 @@ def _pending_plan(request, batch) -> Plan | None:
 @require_GET
 def import_preview(request, batch_id: int):
     batch = import_batch_for(user=request.user, batch_id=batch_id)
-    return _render_preview(request, batch, _pending_plan(request, batch))
+    plan = _pending_plan(request, batch)
+    if plan is not None and batch.kind == ImportKind.MEMBERS:
+        # The changed rows show the stored phone beside the file's.
+        personal_data_access_record(
+            actor=request.user,
+            action=PersonalDataAction.IMPORT_PREVIEW_VIEW,
+            committee=batch.committee,
+            subject=batch.filename,
+        )
+    return _render_preview(request, batch, plan)
 
 
 @never_cache

@@ -1,5 +1,7 @@
 """Writes on the members of a branch, by its secretary: add, edit, exempt, deactivate,
-reactivate. The pages that read them with pledge figures are in pledges/views/branches.py."""
+reactivate, erase a departed member's personal data. The pages that read them with pledge
+figures are in pledges/views/branches.py. The edit page shows the member's phone: each
+showing is written to the personal-data access log."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,10 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches import services
+from branches.enums import PersonalDataAction
 from branches.forms import ExemptionForm, MemberForm, add_service_error
 from branches.models import Branch, Member
 from branches.permissions import can_manage_branch
 from branches.selectors import branch_for, member_for
+from branches.services.personal_data import personal_data_access_record
 
 
 def _require_manager(user, branch: Branch) -> None:
@@ -39,6 +43,12 @@ def member_add(request, branch_id: int):
 
 
 def _render_edit(request, member, *, form=None, exemption_form=None, status=200):
+    personal_data_access_record(
+        actor=request.user,
+        action=PersonalDataAction.MEMBER_DETAIL_VIEW,
+        branch=member.branch,
+        subject=f"{member.branch.name} {member.name}",
+    )
     return render(
         request,
         "branches/member_form.html",
@@ -134,3 +144,21 @@ def member_reactivate(request, member_id: int):
     else:
         messages.success(request, _("已将“%(name)s”恢复为在册党员。") % {"name": member.name})
     return redirect("pledges:members", member.branch_id)
+
+
+@login_required
+@require_POST
+def member_erase_personal_data(request, member_id: int):
+    member = member_for(user=request.user, member_id=member_id)
+    _require_manager(request.user, member.branch)
+    try:
+        member = services.member_erase_personal_data(member=member, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("branches:member_edit", member.pk)
+    messages.success(
+        request,
+        _("已清除“%(name)s”的联系电话、出生年份、入党日期和免于承诺说明；其承诺记录和公示保留。")
+        % {"name": member.name},
+    )
+    return redirect("branches:member_edit", member.pk)

@@ -1,6 +1,6 @@
-"""Organisation staff's pages (组织部门管理员): the committee tree, branches, pairings and
-the audit list. Everything is scoped to the person's subtrees: other objects answer 404,
-and people without the role 403."""
+"""Organisation staff's pages (组织部门管理员): the committee tree, branches, pairings, the
+audit list and the personal-data access log. Everything is scoped to the person's
+subtrees: other objects answer 404, and people without the role 403."""
 
 import functools
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches.enums import OrganisationAction
+from branches.enums import OrganisationAction, PersonalDataAction
 from branches.forms import add_service_error
 from branches.forms.organisation import (
     BranchForm,
@@ -22,6 +22,7 @@ from branches.forms.organisation import (
     MemberPairingForm,
     PairingForm,
 )
+from branches.http import parse_id
 from branches.models import Branch, Committee
 from branches.permissions import is_organisation_staff
 from branches.selectors import branch_organised_for, committee_organised_for
@@ -34,6 +35,7 @@ from branches.selectors_organisation import (
     organisation_todo,
     organisation_tree,
     pairing_organised_for,
+    personal_data_accesses_for,
 )
 from branches.services.branch_records import branch_create, branch_update
 from branches.services.committees import (
@@ -74,7 +76,7 @@ def _refused(request, error: ValidationError) -> None:
 
 
 def _pk(value) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
+    return parse_id(str(value or ""))
 
 
 # ---------------------------------------------------------------------------
@@ -322,7 +324,7 @@ def org_member_pairing_delete(request, pairing_id: int):
 
 
 # ---------------------------------------------------------------------------
-# The audit list
+# The audit list and the personal-data access log
 # ---------------------------------------------------------------------------
 @organiser_required
 def org_changes(request):
@@ -337,4 +339,20 @@ def org_changes(request):
         request,
         "branches/organisation/changes.html",
         {"page_obj": page, "action": action, "actions": OrganisationAction.choices},
+    )
+
+
+@organiser_required
+def org_personal_data(request):
+    """The personal-data access log of the person's subtrees: who was shown or handed
+    members' phone numbers, and when."""
+    action = request.GET.get("action", "")
+    if action not in PersonalDataAction.values:
+        action = ""
+    accesses = personal_data_accesses_for(user=request.user, action=action)
+    page = Paginator(accesses, CHANGES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "branches/organisation/personal_data.html",
+        {"page_obj": page, "action": action, "actions": PersonalDataAction.choices},
     )

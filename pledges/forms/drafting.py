@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext_lazy as _
 
+from branches.forms.fields import ModelIdsField
+from branches.http import parse_id
 from branches.models import Branch, Member
 from pledges.enums import NeedStatus, Rhythm
 from pledges.focus_areas import category_choices, focus_areas
@@ -24,13 +26,9 @@ DATE_INPUT = {"type": "date"}
 
 
 def _ints(values) -> list[int]:
-    ids = []
-    for value in values or ():
-        try:
-            ids.append(int(getattr(value, "pk", value)))
-        except (TypeError, ValueError):
-            continue
-    return ids
+    """The ids among posted values or model instances; junk is dropped (see parse_id)."""
+    ids = (parse_id(str(getattr(value, "pk", value))) for value in values or ())
+    return [pk for pk in ids if pk is not None]
 
 
 def chinese_date(day: datetime.date) -> str:
@@ -44,7 +42,7 @@ class MemberChoiceField(forms.ModelChoiceField):
         return member.name
 
 
-class NeedsChoiceField(forms.ModelMultipleChoiceField):
+class NeedsChoiceField(ModelIdsField):
     def label_from_instance(self, need):
         first_line = need.description.splitlines()[0] if need.description else ""
         details = [need.get_category_display(), need.get_urgency_display()]
@@ -317,7 +315,7 @@ def typed_values(data) -> tuple[dict, list[dict]]:
     initial = {name: data.get(name, "") for name in PledgeForm.Meta.fields}
     initial["is_recurring"] = bool(data.get("is_recurring"))
     initial["exempt_confirmed"] = bool(data.get("exempt_confirmed"))
-    initial["member"] = data.get("member") or None
+    initial["member"] = parse_id(data.get("member"))
     initial["needs"] = _ints(data.getlist("needs"))
     try:
         total = min(int(data.get(f"{TIME_NODE_PREFIX}-TOTAL_FORMS", 0)), TIME_NODE_MAX_ROWS)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from branches.forms.fields import ModelIdsField
 from pledges.enums import TimeNodeOutcome
 from pledges.models import Pledge
 
@@ -151,7 +152,7 @@ class ApprovalFilterForm(forms.Form):
 class PublishForm(forms.Form):
     """The pledges of one branch chosen for publishing together."""
 
-    pledges = forms.ModelMultipleChoiceField(
+    pledges = ModelIdsField(
         label=_("要公示的承诺"),
         queryset=Pledge.objects.none(),
         widget=forms.CheckboxSelectMultiple,

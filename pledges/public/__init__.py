@@ -20,15 +20,16 @@ requests, the rate limit on failed code lookups). The names the views use are ga
 here.
 """
 
+# The client's address is the whole site's (the sign-in lockout reads it too); kept here
+# under its old name for the public views.
+from branches.signin import client_address
 from pledges.progress import bar_step, pledge_progress
 from pledges.public.caching import (
     MISS_LIMIT,
     MISS_WINDOW_SECONDS,
     PAGE_CACHE_SECONDS,
     cached_token_response,
-    client_address,
     lookup_missed,
-    lookups_blocked,
     page_code_version,
     page_period,
     public_page_response,
@@ -89,7 +90,6 @@ __all__ = [
     "committee_by_id",
     "district_page",
     "lookup_missed",
-    "lookups_blocked",
     "member_public_page",
     "page_code_version",
     "page_period",

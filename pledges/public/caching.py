@@ -1,5 +1,13 @@
 """Caching of the public pages: shared by everyone, conditional, dropped with the stamp
-of what they show; and the rate limit on failed code lookups."""
+of what they show; and the rate limit on failed code lookups.
+
+The limit never stands between a villager and a real code: behind one carrier address a
+whole village may scan, so a code that names something is served whatever that address
+did before, and only codes that name nothing are refused (429) once it has passed
+MISS_LIMIT of them in the window. An address over the limit can therefore still tell a
+real code from a guess; what makes guessing hopeless is the tokens' 50 random bits
+(branches.tokens), and a proxy's rate limit bounds how fast anyone asks. Counted in the
+shared cache (pledges.limits), so the limit holds across workers."""
 
 import datetime
 import functools
@@ -17,7 +25,10 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, quote_etag
 
-# Failed code lookups allowed per client address and window; then 429 until it ends.
+from pledges.limits import limit_hit
+
+# Failed code lookups allowed per client address and window; then unknown codes are
+# answered 429 until it ends (known codes are always served).
 MISS_LIMIT = 30
 MISS_WINDOW_SECONDS = 10 * 60
 # Rendered pages and their ETags are also renewed once per this many seconds: what the
@@ -26,34 +37,16 @@ MISS_WINDOW_SECONDS = 10 * 60
 PAGE_CACHE_SECONDS = 15 * 60
 
 
-def client_address(request) -> str:
-    """The client's address, only ever hashed or counted. REMOTE_ADDR unless the deployment names
-    a header its own proxy sets (settings.PUBLIC_CLIENT_ADDRESS_HEADER, e.g.
-    "HTTP_X_REAL_IP" with nginx's `proxy_set_header X-Real-IP $remote_addr`): behind a
-    proxy REMOTE_ADDR is the proxy, and every villager would share one limit."""
-    header = settings.PUBLIC_CLIENT_ADDRESS_HEADER
-    if header and request.META.get(header):
-        return request.META[header].split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _misses_key(address: str) -> str:
     return "public-misses:" + hashlib.sha256(address.encode()).hexdigest()[:32]
 
 
-def lookups_blocked(*, address: str) -> bool:
-    """Whether this client address used up its failed lookups for the current window."""
-    return (cache.get(_misses_key(address)) or 0) >= MISS_LIMIT
-
-
-def lookup_missed(*, address: str) -> None:
-    """Count one failed lookup. The window starts at the first miss and is not extended."""
-    key = _misses_key(address)
-    if not cache.add(key, 1, MISS_WINDOW_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, MISS_WINDOW_SECONDS)
+def lookup_missed(*, address: str) -> bool:
+    """Count one failed lookup (a well-formed code that names nothing) from this address;
+    True when the address is now over MISS_LIMIT in the current window, and the code is
+    to be refused (429) rather than answered as not found. The window starts at the first
+    miss and is not extended by later ones."""
+    return limit_hit(_misses_key(address), window_seconds=MISS_WINDOW_SECONDS) > MISS_LIMIT
 
 
 @functools.cache

@@ -10,7 +10,6 @@ queue (the secretary who recorded it can approve it at once).
 import datetime
 import time
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from branches.permissions import can_manage_branch, is_branch_secretary, is_upper_staff
 from pledges.enums import CommentStatus, FeedbackChannel, FeedbackRating, PledgeStatus
+from pledges.limits import limit_hit
 from pledges.models import Feedback, Pledge
 
 # A pledge can be rated from its publication until it is crossed off (销号); the year-end
@@ -57,16 +57,12 @@ def address_hash_of(address: str, *, day: datetime.date) -> str:
 
 def feedback_flood_check(*, address_hash: str, now: float | None = None) -> bool:
     """Count one submission from the address; False once it passed FEEDBACK_HOURLY_CAP in
-    the current hour. Kept in the cache: a counter, nothing in the database."""
+    the current clock hour, whichever worker takes it. Kept in the shared cache
+    (pledges.limits): a counter, nothing in the database."""
     hour = int((time.time() if now is None else now) // 3600)
     key = f"feedback:flood:{address_hash}:{hour}"
-    cache.add(key, 0, timeout=3600 + 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600 + 60)
-        count = 1
-    return count <= FEEDBACK_HOURLY_CAP
+    # The counter outlives its hour by a minute, so that it cannot expire within it.
+    return limit_hit(key, window_seconds=3600 + 60) <= FEEDBACK_HOURLY_CAP
 
 
 def _clean_rating_and_comment(rating: str, comment: str) -> tuple[str, str, dict]:

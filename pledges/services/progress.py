@@ -88,6 +88,8 @@ def progress_record_create(
         )
         photos = []
     cleaned = []
+    # One photo at a time: photo_clean frees each decoded picture before it returns, so a
+    # record of ten photos holds the pixels of one, besides the new bytes of those done.
     for upload in photos:
         try:
             cleaned.append(photo_clean(upload))

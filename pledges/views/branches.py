@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from branches.enums import PersonalDataAction
 from branches.models import Branch, Member, Pairing
 from branches.permissions import can_manage_branch, staff_committee_paths
 from branches.selectors import (
@@ -26,6 +27,7 @@ from branches.selectors import (
     committees_visible_to,
     secretary_branch,
 )
+from branches.services.personal_data import personal_data_access_record
 from pledges.figures import LIVE, PUBLIC, Figures, branches_with_figures, counted_q, done_q
 
 BRANCHES_PER_PAGE = 30
@@ -145,6 +147,13 @@ def member_list(request, branch_id: int):
     )
     filters = [(key, label, counts[key]) for key, (label, _condition) in MEMBER_FILTERS.items()]
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    # The page shows phone numbers: each showing goes to the personal-data access log.
+    personal_data_access_record(
+        actor=request.user,
+        action=PersonalDataAction.MEMBER_LIST_VIEW,
+        branch=branch,
+        subject=branch.name,
+    )
     return render(
         request,
         "pledges/branches/member_list.html",

@@ -4,8 +4,8 @@ and the secretary's reissue of a member's code and consent switch."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseNotFound
-from django.shortcuts import redirect, render
+from django.http import HttpResponse, HttpResponseNotFound, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.html import format_html
@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from branches import services
+from branches.http import parse_id, safe_next_url
 from branches.models import Member
 from branches.permissions import can_manage_branch
 from branches.tokens import normalise_token
 from pledges import public, qr
 from pledges.selectors import branch_for, member_for
-from pledges.views.practice import safe_next
 
 # A token's image never changes (a reissue makes a new token): phones and proxies may keep
 # it for a day, and revalidate it by its ETag, the token itself.
@@ -36,22 +36,23 @@ def _not_found() -> HttpResponse:
 
 
 def _qr_response(request, token_text: str, *, render_image, content_type: str) -> HttpResponse:
-    """The image of a live token. Unknown and retired tokens count as failed lookups
-    against the same per-address limit as the code pages (/q/<token>/), so the images
-    offer no second way to guess codes."""
+    """The image of a live token, whatever the address did before. Unknown and retired
+    tokens count as failed lookups against the same per-address limit as the code pages
+    (/q/<token>/), and are refused (429) over it, so the images offer no second way to
+    guess codes."""
     token = normalise_token(token_text)
     if not public.token_is_well_formed(token):
         return _not_found()
-    address = public.client_address(request)
-    if public.lookups_blocked(address=address):
-        response = HttpResponse(
-            _("查询过于频繁，请稍后再试。"), status=429, content_type="text/plain; charset=utf-8"
-        )
-        response["Retry-After"] = str(public.MISS_WINDOW_SECONDS)
-        response["Cache-Control"] = "no-store"
-        return response
     if not qr.token_is_live(token):
-        public.lookup_missed(address=address)
+        if public.lookup_missed(address=public.client_address(request)):
+            response = HttpResponse(
+                _("查询过于频繁，请稍后再试。"),
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Retry-After"] = str(public.MISS_WINDOW_SECONDS)
+            response["Cache-Control"] = "no-store"
+            return response
         return _not_found()
     etag = f'"{token}"'
     response = get_conditional_response(request, etag=etag)
@@ -92,7 +93,7 @@ def wall_sheet(request, branch_id: int):
     )
     only_member = request.GET.get("member", "")
     if only_member:
-        members = members.filter(pk=int(only_member) if only_member.isdigit() else 0)
+        members = members.filter(pk=parse_id(only_member) or 0)
     members = list(members.order_by("name", "pk"))
     cells = [] if only_member else [{"branch": branch, "svg": _inline_svg(branch.public_token)}]
     cells += [{"member": member, "svg": _inline_svg(member.public_token)} for member in members]
@@ -150,7 +151,9 @@ def member_reissue(request, member_id: int):
             _("请打印新二维码，替换墙上的旧码。"),
         ),
     )
-    return redirect(safe_next(request, reverse("branches:member_edit", args=[member.pk])))
+    return HttpResponseRedirect(
+        safe_next_url(request, reverse("branches:member_edit", args=[member.pk]))
+    )
 
 
 @login_required
@@ -164,4 +167,6 @@ def member_public_page(request, member_id: int):
     else:
         text = _("已关闭“%(name)s”的公开承诺页：扫其二维码只显示支部公示栏。")
     messages.success(request, text % {"name": member.name})
-    return redirect(safe_next(request, reverse("branches:member_edit", args=[member.pk])))
+    return HttpResponseRedirect(
+        safe_next_url(request, reverse("branches:member_edit", args=[member.pk]))
+    )

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.forms import add_service_error
+from branches.http import parse_id, parse_ids
 from branches.models import Member
 from branches.permissions import can_manage_branch
 from pledges.enums import PledgeMove, PledgeStatus, Step
@@ -76,7 +77,7 @@ def _filters(request) -> dict:
     status = params.get("status", "")
     step = params.get("step", "")
     pledger = params.get("pledger", "")
-    if pledger not in ("", "branch") and not pledger.isdigit():
+    if pledger not in ("", "branch") and parse_id(pledger) is None:
         pledger = ""
     return {
         "status": status if status in S.values else "",
@@ -271,7 +272,7 @@ def pledge_add(request, branch_id):
 
 
 def _ids(values) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
+    return parse_ids(values)
 
 
 @login_required
@@ -337,8 +338,8 @@ def branch_letters(request, branch_id):
     branch = branch_for(user=request.user, branch_id=branch_id)
     pledges = Pledge.objects.filter(owner_branch=branch, status__in=LETTER_STATUSES)
     year = request.GET.get("year", "")
-    if year.isdigit():
-        pledges = pledges.filter(year=int(year))
+    if parse_id(year) is not None:
+        pledges = pledges.filter(year=parse_id(year))
     pledges = (
         pledges.select_related("member", "branch", "owner_branch__committee")
         .prefetch_related(*LETTER_PREFETCHES)

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from branches.forms import add_service_error
+from branches.http import safe_next_url
+from branches.idempotency import mark_submitted
 from branches.permissions import can_manage_branch
 from pledges import public
 from pledges.enums import CommentStatus, FeedbackChannel, FeedbackRating, PledgeStatus
@@ -30,7 +33,7 @@ from pledges.models import Feedback, Pledge
 from pledges.selectors import branch_for, pledge_for, pledges_visible_to
 from pledges.services import amend as amend_services
 from pledges.services import feedback as feedback_services
-from pledges.views.practice import detail_url, safe_next
+from pledges.views.practice import detail_url
 
 COMMENTS_PER_PAGE = 30
 QUEUE_PER_PAGE = 30
@@ -42,7 +45,12 @@ QUEUE_PER_PAGE = 30
 
 
 def _origin_of(url: str) -> str:
-    parts = urlsplit(url)
+    """The "scheme://host" of a URL; "" when it has none or is malformed (a browser never
+    sends "http://[", a forger may)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 
@@ -53,7 +61,7 @@ def is_same_origin(request) -> bool:
         f"{request.scheme}://{request.get_host()}".lower(),
         _origin_of(settings.PUBLIC_BASE_URL),
         *(origin.lower() for origin in settings.CSRF_TRUSTED_ORIGINS),
-    }
+    } - {""}
     origin = request.META.get("HTTP_ORIGIN")
     if origin is not None:
         return origin.lower() in allowed
@@ -113,7 +121,12 @@ def feedback_submit(request, pledge_id):
         except ValidationError as refusal:
             add_service_error(form, refusal)
         else:
-            return _public_result(request, pledge)
+            # The thank-you page is shown once; the same submission again (its key) goes
+            # to the pledge's page.
+            return mark_submitted(
+                _public_result(request, pledge),
+                replay_to=reverse("public:pledge_page", args=[pledge.pk]),
+            )
     return _public_result(request, pledge, form=form, status=400)
 
 
@@ -214,7 +227,7 @@ def feedback_moderate(request, feedback_id):
             else:
                 messages.success(request, _("留言已设为不公开。"))
     default = reverse("pledges:pledge_feedback", args=[feedback.pledge_id])
-    return redirect(safe_next(request, default))
+    return HttpResponseRedirect(safe_next_url(request, default))
 
 
 @login_required

@@ -5,12 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.forms import add_service_error
+from branches.http import safe_next_url
 from branches.permissions import can_manage_branch
 from pledges.enums import NeedCategory, NeedStatus
 from pledges.forms.needs import NeedForm, NeedMergeForm
@@ -26,16 +28,6 @@ CURRENT = "current"
 def require_manager(user, branch) -> None:
     if not can_manage_branch(user, branch):
         raise PermissionDenied(_("只有本支部书记可以登记和处理群众需求；上级党组织可以查看。"))
-
-
-def _back_to_list(request, branch_id):
-    """Where an action returns: the list as it was filtered, if the form said so."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("pledges:needs", branch_id)
 
 
 def _needs_page(*, branch, status: str, category: str, page_number):
@@ -171,7 +163,10 @@ def _need_action(request, need_id, service, success: str):
             messages.error(request, message)
     else:
         messages.success(request, success)
-    return _back_to_list(request, need.branch_id)
+    # Back to the list as it was filtered, when the form says so.
+    return HttpResponseRedirect(
+        safe_next_url(request, reverse("pledges:needs", args=[need.branch_id]))
+    )
 
 
 @login_required

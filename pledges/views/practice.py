@@ -5,15 +5,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from branches.http import parse_ids, safe_next_url
 from branches.permissions import can_manage_branch, is_upper_staff, staff_committee_paths
 from pledges.enums import PledgeMove, PledgeStatus, Step
 from pledges.forms.practice import (
@@ -83,16 +83,6 @@ def moves_for(user, pledge: Pledge) -> list[Move]:
 
 def detail_url(pledge: Pledge) -> str:
     return reverse("pledges:pledge_detail", args=[pledge.pk])
-
-
-def safe_next(request, default: str) -> str:
-    """`next` from the form when it points into this site, else `default`."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def six_steps(pledge: Pledge) -> list[dict]:
@@ -205,9 +195,9 @@ def pledge_move(request, pledge_id, move):
                 form.add_error(None, refusal_text(refusal))
             return _render_reason_page(request, pledge, spec, form)
         messages.error(request, refusal_text(refusal))
-        return redirect(safe_next(request, detail_url(pledge)))
+        return HttpResponseRedirect(safe_next_url(request, detail_url(pledge)))
     messages.success(request, SUCCESS_MESSAGES[spec.name] % {"title": pledge.title})
-    return redirect(safe_next(request, detail_url(pledge)))
+    return HttpResponseRedirect(safe_next_url(request, detail_url(pledge)))
 
 
 def _render_reason_page(request, pledge, spec: Move, form):
@@ -400,11 +390,7 @@ def approvals(request):
 
 def _chosen_ids(values) -> list[int]:
     """The distinct pledge ids of a selection, in the order given; junk is dropped."""
-    ids = []
-    for value in values:
-        if value.isdigit() and int(value) not in ids:
-            ids.append(int(value))
-    return ids
+    return parse_ids(values)
 
 
 def _chosen_pledges(request, ids: list[int]) -> list[Pledge]:

@@ -14,8 +14,9 @@ The printed code still leads somewhere useful, and phones and in-app browsers sh
 page as it is.
 
 Failed code lookups are counted per client address (MISS_LIMIT per MISS_WINDOW_SECONDS,
-then 429): see pledges.public.client_address for the address behind a proxy; the
-client-supplied X-Forwarded-For is never trusted.
+then 429 for codes that name nothing; a real code is always served): see
+pledges.public.client_address for the address behind a proxy; the client-supplied
+X-Forwarded-For is never trusted.
 """
 
 from django.http import HttpResponse
@@ -23,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from branches.http import parse_id
 from branches.tokens import normalise_token
 from pledges import public
 from pledges.public import TokenTarget
@@ -49,7 +51,8 @@ def _too_many() -> HttpResponse:
 
 
 def _positive_int(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) < 10 and int(text) > 0 else None
+    number = parse_id(text)
+    return number if number and number < 10**9 else None
 
 
 @require_safe
@@ -58,15 +61,15 @@ def by_token(request, token):
     token = normalise_token(token)
     if not public.token_is_well_formed(token):
         return _not_found()
-    address = public.client_address(request)
-    if public.lookups_blocked(address=address):
-        return _too_many()
     cached = public.cached_token_response(request, token=token)
     if cached is not None:
         return cached
     target = public.resolve_token(token)
     if target is None:
-        public.lookup_missed(address=address)
+        # Only a code that names nothing counts, and only it is refused once the address
+        # is over the limit: a real code is served whatever its address guessed before.
+        if public.lookup_missed(address=public.client_address(request)):
+            return _too_many()
         return _not_found()
     member = target.member
     if target.kind == TokenTarget.MEMBER and not member.is_active:

@@ -24,7 +24,7 @@ def export_sheets(
     categories: list[CategoryRow],
     today: datetime.date,
 ) -> list[tuple[str, list[str], list[list]]]:
-    """The dashboard's tables as (sheet title, headers, rows) for reviews.xlsx, with the
+    """The dashboard's tables as (sheet title, headers, rows) for branches.xlsx, with the
     dashboard's figures and labels; the branch sheet holds every branch of the scope (one
     query)."""
     steps = total.by_step()

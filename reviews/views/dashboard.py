@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.permissions import staff_committee_paths
+from branches.xlsx import workbook_response
 from pledges.enums import NeedStatus, PledgeStatus, Step
 from pledges.figures import LIVE, Figures
 from pledges.selectors import OPEN_STATUSES
 from reviews import dashboard as figures
-from reviews.xlsx import workbook_response
 
 
 def _staff_scope(request) -> figures.Scope:

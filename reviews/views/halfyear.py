@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches.http import parse_id, parse_ids, this_page_url
 from branches.permissions import staff_committee_paths
 from pledges.enums import PledgeStatus
 from pledges.workflow import DONE_STATUSES
@@ -72,10 +74,10 @@ def halfyear(request, year: int):
 def halfyear_verify(request, year: int):
     check_period(year)
     _require_staff(request.user)
-    ids = [value for value in request.POST.getlist("pledges") if value.isdigit()]
+    ids = parse_ids(request.POST.getlist("pledges"))
     back = reverse("reviews:halfyear", args=(year,))
-    if request.POST.get("branch", "").isdigit():
-        back += f"?branch={request.POST['branch']}"
+    if parse_id(request.POST.get("branch")) is not None:
+        back += f"?branch={parse_id(request.POST['branch'])}"
     if not ids:
         messages.error(request, _("请先勾选要销号的承诺。"))
         return redirect(back)
@@ -100,12 +102,12 @@ def cross_off(request):
     time: filters by committee and branch, a hundred a page, all ticked to start with."""
     _require_staff(request.user)
     if request.method == "POST":
-        ids = [value for value in request.POST.getlist("pledges") if value.isdigit()]
+        ids = parse_ids(request.POST.getlist("pledges"))
         if not ids:
             messages.error(request, _("请先勾选要销号的承诺。"))
         else:
             _report_verified(request, services.pledges_verify(pledge_ids=ids, actor=request.user))
-        return redirect(request.get_full_path())
+        return HttpResponseRedirect(this_page_url(request))
     committees, branches = staff_filter_choices(user=request.user)
     form = ScopeFilterForm(request.GET or None, committees=committees, branches=branches)
     pledges = form.narrow(completed_pledges(branches=staff_branches(user=request.user)))

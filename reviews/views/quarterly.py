@@ -8,16 +8,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from branches.http import parse_ids, safe_next_url, this_page_url
 from branches.permissions import can_manage_branch, is_upper_staff, staff_committee_paths
 from branches.selectors import committees_visible_to
+from branches.xlsx import workbook_response
 from pledges.enums import PledgeStatus
 from pledges.models import Pledge
 from pledges.selectors import branch_for, pledge_for
@@ -55,7 +57,6 @@ from reviews.services.quarterly import (
     quarterly_reviews_save_many,
 )
 from reviews.services.quarterly import quarter_sign_off as quarter_sign_off_service
-from reviews.xlsx import workbook_response
 
 PLEDGES_PER_PAGE = 50
 # The status filter's two choices about the review itself (the others are pledge statuses).
@@ -176,8 +177,8 @@ def quarterly(request, year: int, quarter: int):
     if request.method == "POST":
         if not started:
             messages.error(request, _("本季度尚未开始，不能讲评。"))
-            return redirect(request.get_full_path())
-        ids = [int(value) for value in request.POST.getlist("pledges") if value.isdigit()]
+            return HttpResponseRedirect(this_page_url(request))
+        ids = parse_ids(request.POST.getlist("pledges"))
         rows_of = list(reviewable_pledges(branches=branches, year=year).filter(pk__in=ids))
     else:
         rows_of = list(page)
@@ -222,7 +223,7 @@ def quarterly(request, year: int, quarter: int):
             )
         else:
             _report_saved(request, results)
-            return redirect(request.get_full_path())
+            return HttpResponseRedirect(this_page_url(request))
     return render(
         request,
         "reviews/quarterly/quarterly.html",
@@ -274,12 +275,9 @@ def quarterly_review(request, pledge_id: int, year: int, quarter: int):
     pledge = pledge_for(user=request.user, pledge_id=pledge_id)
     if not is_upper_staff(request.user, pledge.owner_branch):
         raise PermissionDenied(_("季度讲评由上级党组织工作人员填写。"))
-    back = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = ""
-    back = (
-        back
-        or reverse("reviews:quarterly", args=(year, quarter)) + f"?branch={pledge.owner_branch_id}"
+    back = safe_next_url(
+        request,
+        reverse("reviews:quarterly", args=(year, quarter)) + f"?branch={pledge.owner_branch_id}",
     )
     prefix = f"p{pledge.pk}"
     chain = review_chain(pledge=pledge, year=year, quarter=quarter)
@@ -300,7 +298,7 @@ def quarterly_review(request, pledge_id: int, year: int, quarter: int):
                 form.add_error(None, error)
             else:
                 messages.success(request, SAVED_MESSAGES[result.action])
-                return redirect(f"{back}#pledge-{pledge.pk}")
+                return HttpResponseRedirect(f"{back}#pledge-{pledge.pk}")
     else:
         form = QuarterlyReviewForm(initial=QuarterlyReviewForm.initial_for(current), prefix=prefix)
     return render(

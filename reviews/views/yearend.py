@@ -4,15 +4,17 @@ the award and accountability lists and the export."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches.http import parse_ids, this_page_url
 from branches.models import Branch
 from branches.permissions import staff_committee_paths
+from branches.xlsx import workbook_response
 from pledges.selectors import member_for, pledge_for
 from pledges.workflow import TransitionNotAllowed
 from reviews.enums import ReviewRating
@@ -40,7 +42,6 @@ from reviews.services.yearend import (
     feedback_counts,
     yearend_publish,
 )
-from reviews.xlsx import workbook_response
 
 FIRST_YEAR = 2000
 
@@ -92,7 +93,7 @@ def yearend(request, year: int):
     if posted is not None:
         saved = _save_confirmed(request, year=year)
         if saved:
-            return redirect(request.get_full_path())
+            return HttpResponseRedirect(this_page_url(request))
         status = 400
     confirmed = set(posted.getlist("confirm")) if posted is not None else set()
     for pledge in data.page.object_list:
@@ -115,7 +116,7 @@ def yearend(request, year: int):
 def _save_confirmed(request, *, year: int) -> bool:
     """Write the confirmed rows of the posted table; True when saved (or nothing to
     save), False after a refusal, which is put in the messages."""
-    ids = [int(value) for value in request.POST.getlist("confirm") if value.isdigit()]
+    ids = parse_ids(request.POST.getlist("confirm"))
     if not ids:
         messages.error(request, _("请先勾选要确认的评议。"))
         return False

@@ -14,13 +14,22 @@ from branches.models import (
     OneTimePassword,
     OrganisationChange,
     Pairing,
+    PersonalDataAccess,
     RetiredToken,
+    SubmissionKey,
 )
 from tests import factories
 
 MODELS = [Committee, Branch, Member, Pairing, MemberPairing, CommitteeStaff]
 # Records written by the product itself, shown read-only.
-RECORD_MODELS = [RetiredToken, OneTimePassword, OrganisationChange, ImportBatch]
+RECORD_MODELS = [
+    RetiredToken,
+    OneTimePassword,
+    OrganisationChange,
+    ImportBatch,
+    SubmissionKey,
+    PersonalDataAccess,
+]
 
 
 def admin_url(model, view, *args):

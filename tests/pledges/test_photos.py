@@ -3,13 +3,16 @@
 import functools
 import io
 import re
+import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image, ImageCms, ImageFile, features
+from PIL import Image, ImageCms, ImageFile, PngImagePlugin, features
 
+from pledges import photos
 from pledges.enums import PledgeStatus
 from pledges.models import ProgressPhoto, ProgressRecord
 from pledges.photos import MAX_BYTES, STORED_SIDE, THUMBNAIL_SIDE, photo_clean
@@ -154,16 +157,43 @@ def test_photo_clean_png_without_transparency_becomes_jpeg():
     assert photo.image.name.endswith(".jpg")
 
 
-def test_photo_clean_png_with_transparency_stays_png():
-    content = picture_bytes("PNG", mode="RGBA", color=(255, 0, 0, 100))
+def test_photo_clean_png_with_transparency_becomes_jpeg_on_white():
+    """Shown on a white page, printed on white paper: stored as a JPEG laid on white,
+    with nothing of the PNG's metadata (EXIF, colour profile, text chunks)."""
+    image = Image.new("RGBA", (64, 48), (255, 0, 0, 100))
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Comment", "张家院子")
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", pnginfo=text, exif=gps_exif(), icc_profile=profile)
 
-    photo = photo_clean(upload(content, name="a.png", content_type="image/png"))
+    photo = photo_clean(upload(buffer.getvalue(), name="a.png", content_type="image/png"))
 
-    stored = read_back(photo.image)
-    assert stored.format == "PNG"
-    assert stored.mode == "RGBA"
-    assert stored.getpixel((0, 0))[3] == 100
-    assert read_back(photo.thumbnail).format == "JPEG"
+    assert photo.image.name.endswith(".jpg")
+    for stored in (read_back(photo.image), read_back(photo.thumbnail)):
+        assert (stored.format, stored.mode) == ("JPEG", "RGB")
+        # Red at 100/255 over white: (255, 155, 155), give or take the JPEG.
+        red, green, blue = stored.getpixel((10, 10))
+        assert red >= 250 and 150 <= green <= 160 and 150 <= blue <= 160
+        assert dict(stored.getexif()) == {}
+        assert stored.info.get("icc_profile") is None
+        assert "Comment" not in stored.info
+    raw = _raw(photo.image) + _raw(photo.thumbnail)
+    assert b"Exif" not in raw
+    assert "张家院子".encode() not in raw
+
+
+def test_photo_clean_grey_with_transparency_stays_grey_on_white():
+    image = Image.new("LA", (100, 50), (0, 0))
+    image.paste((128, 255), (50, 0, 100, 50))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+
+    stored = read_back(photo_clean(upload(buffer.getvalue(), name="a.png")).image)
+
+    assert (stored.format, stored.mode) == ("JPEG", "L")
+    assert stored.getpixel((5, 25)) >= 250
+    assert abs(stored.getpixel((95, 25)) - 128) <= 3
 
 
 def test_photo_clean_palette_and_sixteen_bit_pngs_are_read():
@@ -190,8 +220,213 @@ def test_photo_clean_accepts_webp():
 
 
 # ---------------------------------------------------------------------------
+# What a photo costs
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def loads(monkeypatch):
+    """The mode and size of every picture whose pixels are decoded from a file."""
+    seen = []
+    original = ImageFile.ImageFile.load
+
+    def load(self):
+        if self.tile:
+            seen.append((self.mode, self.size))
+        return original(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    return seen
+
+
+def test_photo_clean_decodes_a_large_jpeg_reduced(loads):
+    content = picture_bytes(size=(6000, 4000), color="green", quality=70)
+
+    photo = photo_clean(upload(content))
+
+    # Decoded at half the size (no less than the stored size), then shrunk.
+    assert loads == [("RGB", (3000, 2000))]
+    assert read_back(photo.image).size == (STORED_SIDE, 1707)
+    assert read_back(photo.thumbnail).size == (THUMBNAIL_SIDE, 213)
+
+
+def test_photo_clean_decodes_a_jpeg_below_twice_the_stored_size_whole(loads):
+    photo = photo_clean(upload(picture_bytes(size=(4000, 3000), color="green")))
+
+    assert loads == [("RGB", (4000, 3000))]
+    assert read_back(photo.image).size == (STORED_SIDE, 1920)
+
+
+WEBP = pytest.mark.skipif(not features.check("webp"), reason="Pillow built without WebP")
+
+
+@pytest.mark.parametrize(
+    ("format", "size"),
+    [("PNG", (4000, 2500)), pytest.param("WEBP", (4000, 2500), marks=WEBP), ("JPEG", (6000, 4000))],
+)
+def test_photo_clean_accepts_each_format_at_its_pixel_cap(format, size):
+    content = picture_bytes(format, size=size, color="green")
+
+    assert read_back(photo_clean(upload(content, name="big")).image).format == "JPEG"
+
+
+@pytest.mark.parametrize(
+    ("format", "size"),
+    [("PNG", (4000, 2501)), pytest.param("WEBP", (4000, 2501), marks=WEBP), ("JPEG", (6000, 4001))],
+)
+def test_photo_clean_refuses_each_format_over_its_pixel_cap_from_the_header(
+    monkeypatch, format, size
+):
+    """PNG and WebP, decoded whole, have the smaller cap (MAX_PIXELS_DECODED_WHOLE)."""
+    content = picture_bytes(format, size=size, color="green")
+    monkeypatch.setattr(ImageFile.ImageFile, "load", _no_decoding)
+
+    assert refusal_of(upload(content, name="big")) == TOO_MANY_PIXELS % "big"
+
+
+def _no_decoding(self):
+    raise AssertionError("the pixels of a refused picture must never be loaded")
+
+
+@pytest.mark.parametrize("width", [6000, 3600])
+def test_photo_clean_shrinks_transparency_without_dark_edges(width):
+    # Opaque white on the right, fully transparent black on the left: shrunk through the
+    # banded, premultiplied path (6000 px, over twice the stored size) or at once (3600
+    # px), then laid on white. Every pixel is white, where the two meet too: neither the
+    # black of the transparent pixels nor a dark seam shows.
+    image = Image.new("RGBA", (width, 1000), (0, 0, 0, 0))
+    image.paste((255, 255, 255, 255), (width // 2 + 1, 0, width, 1000))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+
+    photo = photo_clean(upload(buffer.getvalue(), name="a.png", content_type="image/png"))
+
+    stored = read_back(photo.image)
+    height = round(1000 * STORED_SIDE / width)
+    assert (stored.format, stored.mode, stored.size) == ("JPEG", "RGB", (STORED_SIDE, height))
+    assert min(min(pixel) for pixel in stored.get_flattened_data()) >= 250
+    thumbnail = read_back(photo.thumbnail)
+    assert thumbnail.format == "JPEG"
+    assert min(min(pixel) for pixel in thumbnail.get_flattened_data()) >= 250
+
+
+def test_photo_clean_converts_a_large_picture_a_band_of_rows_at_a_time(monkeypatch):
+    """A picture that needs another mode (here, laid on white) is never copied whole at
+    full size: the decoded one is the only full-size picture in memory."""
+    image = Image.new("RGBA", (5200, 1900), (200, 30, 30, 128))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    # The size of every picture converted or made while the photo is cleaned.
+    made = []
+    original_convert, original_new = Image.Image.convert, Image.new
+
+    def convert(self, *args, **kwargs):
+        made.append(self.size)
+        return original_convert(self, *args, **kwargs)
+
+    def new(mode, size, *args, **kwargs):
+        made.append(tuple(size))
+        return original_new(mode, size, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "convert", convert)
+    monkeypatch.setattr(Image, "new", new)
+
+    photo = photo_clean(upload(buffer.getvalue(), name="a.png", content_type="image/png"))
+
+    stored = read_back(photo.image)
+    assert stored.size == (STORED_SIDE, 935)
+    # Red at 128/255 over white.
+    red, green, blue = stored.getpixel((100, 100))
+    assert red >= 222 and 137 <= green <= 147 and 137 <= blue <= 147
+    # At full width only bands of rows; else nothing larger than the picture halved.
+    full_width = [height for width, height in made if width == 5200]
+    assert full_width
+    assert max(full_width) <= photos.BAND_ROWS
+    assert {size for size in made if size[0] != 5200 and size[0] > STORED_SIDE} <= {(2600, 950)}
+
+
+def test_photo_clean_large_palette_png_with_transparency_is_laid_on_white():
+    # The transparent palette entry is black: it must not show.
+    image = Image.new("P", (6000, 1000), 0)
+    image.putpalette([0, 0, 0, 200, 30, 30] + [0] * 762)
+    image.paste(1, (3000, 0, 6000, 1000))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", transparency=0)
+
+    stored = read_back(photo_clean(upload(buffer.getvalue(), name="a.png")).image)
+
+    assert (stored.format, stored.mode) == ("JPEG", "RGB")
+    assert min(stored.getpixel((10, 10))) >= 250
+    red, green, blue = stored.getpixel((STORED_SIDE - 10, 416))
+    assert abs(red - 200) <= 4 and abs(green - 30) <= 4 and abs(blue - 30) <= 4
+
+
+def test_photo_clean_reads_a_large_one_bit_png():
+    image = Image.new("1", (6000, 1000), 1)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+
+    stored = read_back(photo_clean(upload(buffer.getvalue(), name="a.png")).image)
+
+    assert (stored.format, stored.mode, stored.size) == ("JPEG", "L", (STORED_SIDE, 427))
+    assert stored.getpixel((10, 10)) > 250
+
+
+def test_photo_clean_leaves_the_upload_open_and_whole():
+    content = picture_bytes("PNG", size=(300, 200))
+    file = upload(content, name="a.png", content_type="image/png")
+
+    photo_clean(file)
+
+    assert not file.closed
+    assert file.read() == content
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_photo_clean_decodes_at_most_the_configured_photos_at_once(
+    settings, monkeypatch, concurrency
+):
+    settings.PHOTO_DECODE_CONCURRENCY = concurrency
+    lock = threading.Lock()
+    running, most = [0], [0]
+    original = photos._clean_pixels
+
+    def counted(*args, **kwargs):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.05)
+            return original(*args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(photos, "_clean_pixels", counted)
+    errors = []
+
+    def clean():
+        try:
+            photo_clean(upload(picture_bytes()))
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=clean) for _thread in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert most[0] == concurrency
+
+
+# ---------------------------------------------------------------------------
 # What is refused
 # ---------------------------------------------------------------------------
+
+
+TOO_MANY_PIXELS = "照片 %s 像素过多（JPEG 最多 2400 万像素，PNG 和 WebP 最多 1000 万像素）。"
 
 
 def refusal_of(file) -> str:
@@ -212,7 +447,7 @@ def test_photo_clean_refuses_png_bomb_without_decoding(monkeypatch, size):
 
     message = refusal_of(upload(content, name="bomb.png", content_type="image/png"))
 
-    assert message == "照片 bomb.png 像素过多（超过 4000 万像素）。"
+    assert message == TOO_MANY_PIXELS % "bomb.png"
 
 
 def test_photo_clean_refuses_renamed_text_file():

@@ -303,13 +303,15 @@ def test_by_token_misses_are_rate_limited_per_address(client, org):
     for _miss in range(public.MISS_LIMIT):
         assert client.get(by_token("ZZZZZZZZZZ"), REMOTE_ADDR="10.0.0.7").status_code == 404
 
-    blocked = client.get(by_token(member.public_token), REMOTE_ADDR="10.0.0.7")
-    other = client.get(by_token(member.public_token), REMOTE_ADDR="10.0.0.8")
+    blocked = client.get(by_token("YYYYYYYYYY"), REMOTE_ADDR="10.0.0.7")
+    other = client.get(by_token("YYYYYYYYYY"), REMOTE_ADDR="10.0.0.8")
+    served = client.get(by_token(member.public_token), REMOTE_ADDR="10.0.0.7")
 
     assert blocked.status_code == 429
     assert blocked["Retry-After"] == str(public.MISS_WINDOW_SECONDS)
     assert "请稍后再试" in text_of(blocked)
-    assert other.status_code == 200
+    assert other.status_code == 404
+    assert served.status_code == 200
 
 
 def test_by_token_malformed_codes_are_not_counted_as_misses(client, org):
@@ -320,13 +322,14 @@ def test_by_token_malformed_codes_are_not_counted_as_misses(client, org):
     assert client.get(by_token(member.public_token), REMOTE_ADDR="10.0.0.9").status_code == 200
 
 
-def test_by_token_misses_rate_limit_runs_no_query_when_blocked(
+def test_by_token_misses_rate_limit_runs_only_the_lookup_when_blocked(
     client, org, django_assert_num_queries
 ):
     for _miss in range(public.MISS_LIMIT):
         client.get(by_token("ZZZZZZZZZZ"))
 
-    with django_assert_num_queries(0):
+    # Whether the code names a member, then a branch or retired code: nothing is rendered.
+    with django_assert_num_queries(2):
         assert client.get(by_token("YYYYYYYYYY")).status_code == 429
 
 

@@ -12,12 +12,12 @@ from openpyxl import load_workbook
 
 from branches.enums import ExemptionReason
 from branches.models import Branch, Member
+from branches.xlsx import build_workbook, display_width
 from pledges.enums import NeedCategory, PledgeMove, PledgeStatus, Step
 from pledges.models import Pledge, PledgeTransition
 from pledges.selectors import OPEN_STATUSES
 from pledges.workflow import DONE_STATUSES, PUBLIC_STATUSES, STATUS_STEP
 from reviews import dashboard as figures
-from reviews.xlsx import build_workbook, display_width
 from tests import factories
 
 S = PledgeStatus

@@ -1,0 +1,121 @@
+"""Excel (.xlsx) files the site hands out: the office's exports (dashboard, quarterly
+review, year-end), the roster export and the import templates.
+
+Every cell of every one of them is written by `write_cell`, which writes a value and never
+a formula: text that a person typed (a name, a comment) is opened in Excel as that text,
+whatever it starts with, and cannot run (formula injection). Reviews' exports import this
+module from below, as the layers require.
+"""
+
+import decimal
+import io
+import unicodedata
+
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from openpyxl import Workbook
+from openpyxl.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Leading characters that make Excel (or a CSV reader) take typed text for a formula.
+# Text starting with one is also given Excel's quotePrefix style, so that editing the cell
+# in Excel keeps it text; the value itself is unchanged (no apostrophe is added).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Column widths in Excel character units: at least MIN, at most MAX, CJK counted double.
+MIN_WIDTH = 6
+MAX_WIDTH = 60
+# Excel refuses sheet titles longer than 31 characters or with any of these.
+_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+Sheets = list[tuple[str, list[str], list[list]]]
+
+
+def cell_value(value):
+    """What a cell holds: numbers, booleans and dates as they are; anything else (lazy
+    strings included) as text, with its line ends as "\\n" (XML cannot carry a bare CR:
+    every reader would turn it into a line feed anyway) and any other control character,
+    which XML cannot carry at all, as U+FFFD: an old record holding one still exports."""
+    if value is None or isinstance(value, bool | int | float | decimal.Decimal):
+        return value
+    if hasattr(value, "isoformat"):
+        return value
+    text = str(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+
+
+def write_cell(sheet: Worksheet, *, row: int, column: int, value) -> Cell:
+    """Write one cell as a value, never as a formula: text stays text whatever it starts
+    with ("=1+1", "@SUM(A1)", "#REF!" read back as written); numbers, dates and booleans
+    keep their type. The one way cells of the site's workbooks are written."""
+    value = cell_value(value)
+    cell = sheet.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str):
+        # openpyxl takes text starting with "=" for a formula and "#REF!" for an error.
+        cell.data_type = "s"
+        if value.startswith(FORMULA_TRIGGERS):
+            cell.quotePrefix = True
+    return cell
+
+
+def display_width(value) -> int:
+    """Width of a cell's text in Excel units: wide (CJK) characters count two."""
+    text = "" if value is None else str(value)
+    longest = max(text.split("\n"), key=len, default="")
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in longest)
+
+
+def build_workbook(sheets: Sheets) -> Workbook:
+    """One sheet per (title, headers, rows): bold header row, frozen below it, columns as
+    wide as their longest cell."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    middle = Alignment(vertical="center")
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=str(title).translate(_TITLE_FORBIDDEN)[:31])
+        widths = []
+        for column, header in enumerate(headers, start=1):
+            cell = write_cell(sheet, row=1, column=column, value=header)
+            cell.font = bold
+            cell.alignment = middle
+            widths.append(display_width(cell.value))
+        for number, row in enumerate(rows, start=2):
+            for index, value in enumerate(row):
+                cell = write_cell(sheet, row=number, column=index + 1, value=value)
+                width = display_width(cell.value)
+                if index >= len(widths):
+                    widths.append(width)
+                elif width > widths[index]:
+                    widths[index] = width
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = min(
+                MAX_WIDTH, max(MIN_WIDTH, width + 2)
+            )
+        if headers:
+            sheet.freeze_panes = "A2"
+    return workbook
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_response(*, content: bytes, filename: str) -> HttpResponse:
+    """A download of the .xlsx `content` named `filename` (Chinese allowed)."""
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def workbook_response(*, filename: str, sheets: Sheets) -> HttpResponse:
+    """An .xlsx download named `filename` with one sheet per (title, headers, rows)."""
+    return xlsx_response(content=workbook_bytes(build_workbook(sheets)), filename=filename)
