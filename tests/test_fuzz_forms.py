@@ -622,7 +622,11 @@ def is_refusal(case: Case, response) -> bool:
     queued = messages.get_messages(response.wsgi_request)
     if any(message.level == messages.ERROR for message in queued):
         return True
-    return case.method == "POST" and response.status_code == 200 and not replay_location(response.wsgi_request, response)
+    return (
+        case.method == "POST"
+        and response.status_code == 200
+        and not replay_location(response.wsgi_request, response)
+    )
 
 
 # ---------------------------------------------------------------------------
