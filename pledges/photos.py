@@ -22,11 +22,10 @@ kilobytes can hold all the pixels the cap allows. A JPEG is decoded already redu
 or WebP cannot be, so it is decoded whole (at most 40 MB, for 10 megapixels with
 transparency) and shrunk at once, and what needs another mode first (palette, 16-bit
 grey; transparency, laid on white before the picture is shrunk) is converted a band of
-rows at a time while it is reduced. Each
-decoded picture is freed as soon as it is encoded, so one photo's pixels are held at a
-time, and the whole process decodes at most settings.PHOTO_DECODE_CONCURRENCY photos at
-once (threads wait); the memory of one is reused by the next (POOL_BLOCKS). Measured
-with scripts/bench_upload.py.
+rows at a time while it is reduced. Each decoded picture is freed as soon as it is
+encoded, so one photo's pixels are held at a time, and the whole process decodes at
+most settings.PHOTO_DECODE_CONCURRENCY photos at once (threads wait); the memory of one
+is reused by the next (POOL_BLOCKS). Measured with scripts/bench_upload.py.
 """
 
 import io
@@ -54,10 +53,10 @@ STORED_SIDE = 2560
 THUMBNAIL_SIDE = 320
 JPEG_QUALITY = 85
 THUMBNAIL_QUALITY = 80
-# Huffman tables fitted to the picture (libjpeg's `optimize`) make a file 4 to 8% smaller
-# for the same pixels, but take a second pass over a copy of the whole picture: 20 to
-# 70 ms more for a 2560 px photo, the more detail the more, a tenth of a second or more
-# for ten photos. Not worth it.
+# Huffman tables fitted to the picture (libjpeg's `optimize`) make a photo 4 to 8%
+# smaller for the same pixels (a picture of a few flat colours, under 100 KB either
+# way, half), but take a second pass over a copy of the whole picture: 10 to 50 ms more
+# for a 2560 px photo, the more detail the more; up to half a second for ten. Not worth it.
 JPEG_OPTIMIZE = False
 # Shrinking to the stored size first averages blocks of pixels (Image.reduce) down to no
 # less than this many times that size (see Pillow's `reducing_gap`), then resamples what
@@ -78,9 +77,10 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # fresh from the system is paid for on first touch, page by page: a tenth of the time
 # of ten photos. Kept in the pool, it is taken again by the next picture; in blocks of
 # 1 MB rather than Pillow's 16 MB, so that a block taken for a picture of another width
-# is resized in place. This does not raise the peak, as the pool only keeps what was
-# just in use, but a process that has cleaned a photo keeps up to POOL_BLOCKS MB. The
-# PILLOW_BLOCK_SIZE and PILLOW_BLOCKS_MAX environment variables, when set, decide.
+# is resized in place. The pool only keeps what was just in use, but what it keeps
+# serves no other use: the peak is some 15 MB higher for ten photos, and a process that
+# has cleaned a photo keeps up to POOL_BLOCKS MB. The PILLOW_BLOCK_SIZE and
+# PILLOW_BLOCKS_MAX environment variables, when set, decide instead.
 POOL_BLOCK_BYTES = 1024 * 1024
 POOL_BLOCKS = 96
 if not {"PILLOW_BLOCK_SIZE", "PILLOW_BLOCKS_MAX"} & os.environ.keys():

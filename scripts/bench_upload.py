@@ -14,7 +14,7 @@ have:
              stay under 10 MB; about 3.5 MB each at 10 MP);
   flat-png   the cheap-to-upload PNG: almost one colour, a few kilobytes each, yet as
              many pixels to decode as the others;
-  alpha-png  the same with transparency, so what is stored is a PNG too.
+  alpha-png  the same with transparency, laid on white before it is shrunk.
 For each case a fresh gunicorn (one sync worker, DEBUG off) is started, warmed up with the
 progress form page, sent the one POST, and measured: the seconds from sending the request to
 its answer (the redirect of a saved record); the CPU seconds the worker spent on it (user and

@@ -382,6 +382,7 @@ def main() -> int:
             while moment < args.duration:
                 events.append((moment, "kill"))
                 moment += args.kill_every
+        kills = 0
         for moment, event in sorted(events):
             if moment >= args.duration:
                 continue
@@ -394,6 +395,7 @@ def main() -> int:
                 if victims:
                     print(f"{moment:5.1f} s  SIGKILL to gunicorn worker {victims[0]}")
                     os.kill(victims[0], signal.SIGKILL)
+                    kills += 1
         time.sleep(max(0.0, started + args.duration - time.monotonic()))
         stop.set()
         for thread in threads:
@@ -412,7 +414,7 @@ def main() -> int:
         print(
             f"gunicorn: {args.workers} sync workers; {args.writers} writers, {args.readers} "
             f"readers for {args.duration} s; PostgreSQL restarted at {args.restart_at:.0f} s, "
-            f"a worker killed at {args.kill_at:.0f} s"
+            f"{kills} worker(s) killed from {args.kill_at:.0f} s"
         )
         print(f"  requests                        {counts['requests']}")
         print(f"  5xx answers                     {counts['server_errors']}")

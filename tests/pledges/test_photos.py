@@ -2,6 +2,7 @@
 
 import functools
 import io
+import os
 import re
 import threading
 import time
@@ -380,6 +381,24 @@ def test_photo_clean_leaves_the_upload_open_and_whole():
 
     assert not file.closed
     assert file.read() == content
+
+
+@pytest.mark.skipif(
+    bool({"PILLOW_BLOCK_SIZE", "PILLOW_BLOCKS_MAX"} & os.environ.keys()),
+    reason="Pillow's pool is set by the environment",
+)
+def test_freed_pixel_memory_is_kept_for_the_next_photo():
+    """Pillow's pool of freed blocks is on (it is off by default), and a second photo
+    takes its pixel memory from it rather than from the system."""
+    assert Image.core.get_blocks_max() == photos.POOL_BLOCKS
+    assert Image.core.get_block_size() == photos.POOL_BLOCK_BYTES
+    content = picture_bytes("PNG", size=(3000, 2000), color="green")
+    photo_clean(upload(content, name="a.png"))
+    reused = Image.core.get_stats()["reused_blocks"]
+
+    photo_clean(upload(content, name="b.png"))
+
+    assert Image.core.get_stats()["reused_blocks"] - reused >= 20
 
 
 @pytest.mark.parametrize("concurrency", [1, 2])
