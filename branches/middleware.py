@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from branches.http import is_site_path
 from branches.models import OneTimePassword
+from branches.xlsx import XLSX_CONTENT_TYPE
 
 SESSION_KEY = "pledgewall_one_time_password"
 # URL names that stay reachable while the password must be changed.
@@ -135,7 +136,6 @@ def bad_request_page(request) -> HttpResponseBadRequest:
 # Paths whose every response is private, signed in or not: the workspace, the dashboard,
 # sign-in and password pages (they carry CSRF tokens), the back office.
 PRIVATE_PATH_PREFIXES = ("/work/", "/dashboard/", "/accounts/", "/admin/")
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PrivateCacheMiddleware:
