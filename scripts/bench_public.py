@@ -42,21 +42,17 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from serving import MANAGE, ensure_database, free_port, is_local_postgres, run, start_gunicorn, stop
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pledgewall_bench"
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-STARTUP_SECONDS = 30
 TARGET_SHARE = 0.70
 TARGET_P95_MS = 20.0
 
@@ -110,39 +106,9 @@ def parse_args() -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must be between 1 and 600")
     if not 0 <= args.warmup <= 60:
         parser.error("--warmup must be between 0 and 60")
-    url = urllib.parse.urlsplit(args.database_url)
-    if url.scheme not in {"postgres", "postgresql"} or url.hostname not in LOOPBACK_HOSTS:
+    if not is_local_postgres(args.database_url):
         parser.error("--database-url must be a PostgreSQL database on this machine (loopback)")
     return args
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run(command: list[str], env: dict[str, str], *, capture: bool = False) -> str:
-    result = subprocess.run(
-        command, cwd=ROOT, env=env, check=True, text=True, capture_output=capture, timeout=600
-    )
-    return result.stdout if capture else ""
-
-
-def ensure_database(database_url: str) -> None:
-    """Create the scratch database if it does not exist yet."""
-    import psycopg
-
-    url = urllib.parse.urlsplit(database_url)
-    name = url.path.lstrip("/")
-    server = urllib.parse.urlunsplit(url._replace(path="/postgres"))
-    with psycopg.connect(server, autocommit=True, connect_timeout=10) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            print(f"creating database {name}")
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def fetch(url: str, *, timeout: float = 5.0) -> tuple[int, str]:
@@ -151,20 +117,6 @@ def fetch(url: str, *, timeout: float = 5.0) -> tuple[int, str]:
             return response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
         return error.code, ""
-
-
-def wait_until_up(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with code {server.returncode}")
-        try:
-            if fetch(base + "/healthz", timeout=1)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer /healthz within {STARTUP_SECONDS} s")
 
 
 def wrk(url: str, script: Path, args, seconds: int) -> dict:
@@ -187,20 +139,6 @@ def wrk(url: str, script: Path, args, seconds: int) -> dict:
     return figures
 
 
-def stop(server: subprocess.Popen | None) -> None:
-    """Stop gunicorn's whole process group: TERM, then KILL after ten seconds."""
-    if server is None or server.poll() is not None:
-        return
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
-    except ProcessLookupError:
-        pass
-
-
 def main() -> int:
     args = parse_args()
     if shutil.which("wrk") is None:
@@ -220,7 +158,7 @@ def main() -> int:
         "PUBLIC_BASE_URL": base,
         "LOG_LEVEL": "WARNING",
     }
-    manage = [PYTHON, "manage.py"]
+    manage = MANAGE
     server = None
     log = None
     # Ctrl-C (even where a background job ignores it) and a TERM from outside both end in
@@ -244,23 +182,7 @@ def main() -> int:
             member_path = f"/q/{token}/"
 
         log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115 (closed in the finally)
-        server = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                f"--workers={args.workers}",
-                f"--bind=127.0.0.1:{port}",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_until_up(base, server)
+        server = start_gunicorn(port, env, log, workers=args.workers)
 
         targets = [
             ("static file", "/static/css/app.css"),

@@ -44,7 +44,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import string
 import subprocess
 import sys
@@ -53,9 +52,8 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-STARTUP_SECONDS = 30
+from serving import MANAGE, free_port, run, start_gunicorn, stop, worker_pids
+
 TARGET_SECONDS = 3.0
 TARGET_PEAK_MB = 250
 CASES = ("jpeg", "png", "flat-png", "alpha-png")
@@ -191,18 +189,6 @@ def multipart(fields: dict[str, str], files: list[tuple[str, bytes, str]]) -> tu
 # ---------------------------------------------------------------------------
 # The server
 # ---------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run(command: list[str], env: dict[str, str]) -> str:
-    return subprocess.run(
-        command, cwd=ROOT, env=env, check=True, text=True, capture_output=True, timeout=600
-    ).stdout
-
-
 def request(port: int, method: str, path: str, *, body=None, headers=None, timeout=300):
     """The status and headers of one request to the server; the body is read and dropped."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -216,42 +202,16 @@ def request(port: int, method: str, path: str, *, body=None, headers=None, timeo
 
 
 def start_server(port: int, env: dict[str, str], log) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--workers=1",
-            "--worker-class=sync",
-            "--timeout=300",
-            f"--bind=127.0.0.1:{port}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    return start_gunicorn(
+        port, env, log, workers=1, options=("--worker-class=sync", "--timeout=300")
     )
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with code {server.returncode}")
-        try:
-            if request(port, "GET", "/healthz", timeout=1)[0] == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer /healthz within {STARTUP_SECONDS} s")
 
 
 def worker_pid(server: subprocess.Popen) -> int:
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-    if len(children) != 1:
-        raise SystemExit(f"expected one gunicorn worker, found {len(children)}")
-    return int(children[0])
+    workers = worker_pids(server)
+    if len(workers) != 1:
+        raise SystemExit(f"expected one gunicorn worker, found {len(workers)}")
+    return workers[0]
 
 
 def memory_mb(pid: int) -> dict[str, float]:
@@ -268,20 +228,6 @@ def cpu_seconds(pid: int) -> float:
     """User and system CPU time a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def stop(server: subprocess.Popen | None) -> None:
-    """Stop gunicorn's whole process group: TERM, then KILL after ten seconds."""
-    if server is None or server.poll() is not None:
-        return
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
-    except ProcessLookupError:
-        pass
 
 
 # ---------------------------------------------------------------------------
@@ -301,15 +247,15 @@ def main() -> int:
         "CACHE_URL": "locmemcache://",
         "LOG_LEVEL": "WARNING",
     }
-    manage = [PYTHON, "manage.py"]
+    manage = MANAGE
     server = None
     log = None
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        run([*manage, "migrate", "--noinput", "--verbosity", "0"], env)
-        run([*manage, "collectstatic", "--noinput", "--verbosity", "0"], env)
-        output = run([*manage, "shell", "-c", SETUP], env).splitlines()
+        run([*manage, "migrate", "--noinput", "--verbosity", "0"], env, capture=True)
+        run([*manage, "collectstatic", "--noinput", "--verbosity", "0"], env, capture=True)
+        output = run([*manage, "shell", "-c", SETUP], env, capture=True).splitlines()
         setup = next(line for line in output if line.startswith("SETUP\t")).split("\t")[1:]
         path, session_cookie, session_key, csrf_cookie, today, jpeg_cap, png_cap = setup
         csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
@@ -374,7 +320,7 @@ def main() -> int:
                 f"{seconds:>9.2f}{cpu:>7.2f}{peak:>9.0f}{idle:>9.0f}  "
                 + ("met" if met else "MISSED")
             )
-        output = run([*manage, "shell", "-c", COUNT_PHOTOS], env).splitlines()
+        output = run([*manage, "shell", "-c", COUNT_PHOTOS], env, capture=True).splitlines()
         stored = int(next(line for line in output if line.startswith("PHOTOS ")).split()[1])
         if stored != saved:
             print(f"{stored} photos stored, {saved} expected", file=sys.stderr)

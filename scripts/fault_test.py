@@ -36,7 +36,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,11 +46,18 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from serving import (
+    MANAGE,
+    ensure_database,
+    free_port,
+    is_local_postgres,
+    run,
+    start_gunicorn,
+    stop,
+    worker_pids,
+)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pledgewall_fault"
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-STARTUP_SECONDS = 60
 DEMO_PASSWORD = "demo12345"
 # A writer gives up on one form after this many seconds of failed attempts.
 RETRY_SECONDS = 30.0
@@ -100,8 +106,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--kill-every", type=float, default=0.0)
     parser.add_argument("--restart-command", default="")
     args = parser.parse_args()
-    url = urllib.parse.urlsplit(args.database_url)
-    if url.scheme not in {"postgres", "postgresql"} or url.hostname not in LOOPBACK_HOSTS:
+    if not is_local_postgres(args.database_url):
         parser.error("--database-url must be a PostgreSQL database on this machine (loopback)")
     for name in ("duration", "writers", "readers", "workers"):
         if not 1 <= getattr(args, name) <= 600:
@@ -116,31 +121,6 @@ def restart_command(args) -> list[str]:
     if not versions or shutil.which("pg_ctlcluster") is None:
         raise SystemExit("no PostgreSQL cluster found to restart: pass --restart-command")
     return ["pg_ctlcluster", versions[-1], "main", "restart", "-m", "fast"]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run(command: list[str], env: dict[str, str], *, capture: bool = False) -> str:
-    result = subprocess.run(
-        command, cwd=ROOT, env=env, check=True, text=True, capture_output=capture, timeout=900
-    )
-    return result.stdout if capture else ""
-
-
-def ensure_database(database_url: str) -> None:
-    import psycopg
-
-    url = urllib.parse.urlsplit(database_url)
-    name = url.path.lstrip("/")
-    server = urllib.parse.urlunsplit(url._replace(path="/postgres"))
-    with psycopg.connect(server, autocommit=True, connect_timeout=10) as connection:
-        query = "SELECT 1 FROM pg_database WHERE datname = %s"
-        if not connection.execute(query, [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -216,14 +196,14 @@ class Client:
         return False
 
 
-def writer(base, tally, stop, username, branch_id, prefix, number):
+def writer(base, tally, finished, username, branch_id, prefix, number):
     client = Client(base, tally)
     if not client.sign_in(username):
         tally.add(writers_not_signed_in=1)
         return
     form_path = f"/work/branches/{branch_id}/needs/add/"
     sequence = 0
-    while not stop.is_set():
+    while not finished.is_set():
         status, page, _ = client.request(form_path)
         token, key = FORM_TOKEN.search(page or ""), SUBMISSION_KEY.search(page or "")
         if status != 200 or not token:
@@ -261,35 +241,14 @@ def writer(base, tally, stop, username, branch_id, prefix, number):
             tally.add(gave_up=1)
 
 
-def reader(base, tally, stop, paths, username):
+def reader(base, tally, finished, paths, username):
     client = Client(base, tally)
     if username:
         client.sign_in(username)
     index = 0
-    while not stop.is_set():
+    while not finished.is_set():
         client.request(paths[index % len(paths)])
         index += 1
-
-
-def worker_pids(master: int) -> list[int]:
-    try:
-        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    except OSError:
-        return []
-    return [int(pid) for pid in children]
-
-
-def stop_server(server: subprocess.Popen | None) -> None:
-    if server is None or server.poll() is not None:
-        return
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
-    except ProcessLookupError:
-        pass
 
 
 def main() -> int:
@@ -313,7 +272,7 @@ def main() -> int:
         # Writers sign in many times from one address.
         "AXES_FAILURE_LIMIT": "1000",
     }
-    manage = [PYTHON, "manage.py"]
+    manage = MANAGE
     server = log = None
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -330,39 +289,17 @@ def main() -> int:
             return 2
 
         log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115 (closed in the finally)
-        server = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                f"--workers={args.workers}",
-                f"--bind=127.0.0.1:{port}",
-                "--timeout=20",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        probe = Client(base, Tally())
-        while probe.request("/healthz")[0] != 200:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start; see its log")
-            time.sleep(0.3)
+        server = start_gunicorn(port, env, log, workers=args.workers, options=("--timeout=20",))
 
         prefix = f"故障测试{secrets.token_hex(4)}"
-        tally, stop = Tally(), threading.Event()
+        tally, finished = Tally(), threading.Event()
         threads = []
         for number in range(args.writers):
             branch_id, username = secretaries[number % len(secretaries)]
             threads.append(
                 threading.Thread(
                     target=writer,
-                    args=(base, tally, stop, username, branch_id, prefix, number + 1),
+                    args=(base, tally, finished, username, branch_id, prefix, number + 1),
                 )
             )
         read_paths = ["/healthz", f"/q/{token}/", "/work/"]
@@ -370,7 +307,7 @@ def main() -> int:
             username = secretaries[number % len(secretaries)][1] if number % 2 else ""
             paths = read_paths if username else read_paths[:2]
             threads.append(
-                threading.Thread(target=reader, args=(base, tally, stop, paths, username))
+                threading.Thread(target=reader, args=(base, tally, finished, paths, username))
             )
         for thread in threads:
             thread.start()
@@ -382,7 +319,7 @@ def main() -> int:
             while moment < args.duration:
                 events.append((moment, "kill"))
                 moment += args.kill_every
-        kills = 0
+        kills, restarts = 0, 0
         for moment, event in sorted(events):
             if moment >= args.duration:
                 continue
@@ -390,14 +327,15 @@ def main() -> int:
             if event == "restart":
                 print(f"{moment:5.1f} s  restarting PostgreSQL: {' '.join(restart)}")
                 subprocess.run(restart, check=True, timeout=120)
+                restarts += 1
             else:
-                victims = worker_pids(server.pid)
+                victims = worker_pids(server)
                 if victims:
                     print(f"{moment:5.1f} s  SIGKILL to gunicorn worker {victims[0]}")
                     os.kill(victims[0], signal.SIGKILL)
                     kills += 1
         time.sleep(max(0.0, started + args.duration - time.monotonic()))
-        stop.set()
+        finished.set()
         for thread in threads:
             thread.join(timeout=RETRY_SECONDS + 15)
 
@@ -413,8 +351,8 @@ def main() -> int:
         counts = tally.counts
         print(
             f"gunicorn: {args.workers} sync workers; {args.writers} writers, {args.readers} "
-            f"readers for {args.duration} s; PostgreSQL restarted at {args.restart_at:.0f} s, "
-            f"{kills} worker(s) killed from {args.kill_at:.0f} s"
+            f"readers for {args.duration} s; PostgreSQL restarted {restarts} time(s), "
+            f"{kills} worker(s) killed"
         )
         print(f"  requests                        {counts['requests']}")
         print(f"  5xx answers                     {counts['server_errors']}")
@@ -436,7 +374,7 @@ def main() -> int:
         print("interrupted", file=sys.stderr)
         return 130
     finally:
-        stop_server(server)
+        stop(server)
         if log is not None:
             log.close()
         shutil.rmtree(workdir, ignore_errors=True)
