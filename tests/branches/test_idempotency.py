@@ -5,7 +5,6 @@ carried out no second time."""
 import datetime
 import io
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -18,7 +17,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
@@ -38,6 +36,7 @@ from pledges.enums import NeedCategory, NeedSource, PledgeStatus, Urgency
 from pledges.models import Feedback, Need, Pledge, ProgressRecord
 from reviews.models import MonthlyReport, QuarterlyBriefing, QuarterlyReview
 from tests import factories
+from tests.racing import race
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_FIELD = re.compile(r'<input type="hidden" name="submission_key" value="([0-9a-f-]{36})">')
@@ -699,28 +698,6 @@ def test_no_middleware_below_the_key_middleware_checks_requests_before_views():
 # ---------------------------------------------------------------------------
 
 
-def _race(callables):
-    """Start all callables together; return what each returned or raised."""
-    barrier = threading.Barrier(len(callables))
-    outcomes = [None] * len(callables)
-
-    def run(index, fn):  # each thread has its own database connection
-        try:
-            barrier.wait()
-            outcomes[index] = fn()
-        except Exception as error:  # the outcome is what is asserted
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(callables)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
 # The service each raced form calls, slowed down so that the two sendings overlap.
 SERVICES = {
     "need": ("pledges.services.needs", "need_create"),
@@ -754,7 +731,7 @@ def test_the_same_submission_twice_at_once_is_carried_out_once(org, monkeypatch,
         # Uploads are read once: each sending gets files of its own, with the same bytes.
         return client.post(form.url, {**form.data(), FIELD_NAME: data[FIELD_NAME]})
 
-    outcomes = _race([lambda c=c: send(c) for c in clients])
+    outcomes = race([lambda c=c: send(c) for c in clients])
 
     assert sorted(o.status_code for o in outcomes) == [302, 303], outcomes
     assert outcomes[0]["Location"] == outcomes[1]["Location"]

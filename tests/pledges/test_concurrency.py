@@ -1,38 +1,14 @@
 """Two people moving the same pledge at once: exactly one wins, on a real server."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from pledges.enums import PledgeMove, PledgeStatus
 from pledges.models import Pledge, PledgeTransition
 from pledges.workflow import TransitionNotAllowed
 from tests import factories
+from tests.racing import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(callables):
-    """Start all callables together; return what each returned or raised."""
-    barrier = threading.Barrier(len(callables))
-    outcomes = [None] * len(callables)
-
-    def run(index, fn):  # each thread has its own database connection
-        try:
-            barrier.wait()
-            outcomes[index] = fn()
-        except Exception as error:  # the outcome is what is asserted
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(callables)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 @pytest.mark.parametrize("rounds", range(5))
@@ -44,7 +20,7 @@ def test_two_staff_approving_at_once_one_wins(org, rounds):
         staff=org.town_staff,
     )
     copies = [Pledge.objects.get(pk=pledge.pk) for _ in range(2)]
-    outcomes = _race(
+    outcomes = race(
         [
             lambda: copies[0].approve(org.town_staff),
             lambda: copies[1].return_for_revision(org.district_staff, reason="再斟酌"),
@@ -67,7 +43,7 @@ def test_the_same_move_twice_at_once_writes_one_audit_row(org):
         staff=org.town_staff,
     )
     copies = [Pledge.objects.get(pk=pledge.pk) for _ in range(3)]
-    outcomes = _race([lambda c=c: c.verify(org.town_staff) for c in copies])
+    outcomes = race([lambda c=c: c.verify(org.town_staff) for c in copies])
     assert sum(isinstance(o, PledgeTransition) for o in outcomes) == 1, outcomes
     assert sum(isinstance(o, TransitionNotAllowed) for o in outcomes) == 2, outcomes
     assert PledgeTransition.objects.filter(pledge=pledge, move=PledgeMove.VERIFY).count() == 1
