@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -262,6 +262,10 @@ X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
+        # The printed manuals set their running header (branch and year) in an inline
+        # @page rule, allowed by a per-request nonce; django-csp adds the nonce only to a
+        # response whose page used it, so every other page keeps style-src 'self'.
+        "style-src": [SELF, NONCE],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

@@ -12,6 +12,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from qrcode.image.pil import PilImage
 
 from branches.models import Branch, Member
@@ -75,6 +76,12 @@ def qr_code(token: str) -> qrcode.QRCode:
 def qr_svg(token: str) -> str:
     """The token's code as a standalone SVG document: one path, no text, no fonts."""
     return _svg_for(public_url(token))
+
+
+def qr_inline_svg(token: str) -> SafeString:
+    """The token's code as SVG markup to put inline in a page (printed sheets, manuals,
+    letters). Generated from a token of the 32-symbol alphabet: no user text in it."""
+    return mark_safe(qr_svg(token))
 
 
 def qr_png(token: str) -> bytes:

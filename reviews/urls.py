@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews import urls_calendar, urls_yearend
+from reviews import urls_calendar, urls_chart, urls_manuals, urls_yearend
 from reviews.views import monthly
 
 app_name = "reviews"
@@ -30,4 +30,6 @@ urlpatterns = [
     ),
     *urls_calendar.urlpatterns,
     *urls_yearend.urlpatterns,
+    *urls_manuals.urlpatterns,
+    *urls_chart.urlpatterns,
 ]

@@ -9,7 +9,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -76,11 +75,6 @@ def qr_png(request, token: str):
 # ---------------------------------------------------------------------------
 # Printing: the brick-wall sheet and the board poster
 # ---------------------------------------------------------------------------
-def _inline_svg(token: str):
-    # The SVG is generated here from a token of the 32-symbol alphabet: no user text in it.
-    return mark_safe(qr.qr_svg(token))
-
-
 @login_required
 def wall_sheet(request, branch_id: int):
     """The brick-wall sheet: the branch's own code first, then every active member's (the
@@ -95,8 +89,12 @@ def wall_sheet(request, branch_id: int):
     if only_member:
         members = members.filter(pk=parse_id(only_member) or 0)
     members = list(members.order_by("name", "pk"))
-    cells = [] if only_member else [{"branch": branch, "svg": _inline_svg(branch.public_token)}]
-    cells += [{"member": member, "svg": _inline_svg(member.public_token)} for member in members]
+    cells = (
+        [] if only_member else [{"branch": branch, "svg": qr.qr_inline_svg(branch.public_token)}]
+    )
+    cells += [
+        {"member": member, "svg": qr.qr_inline_svg(member.public_token)} for member in members
+    ]
     pages = [
         cells[start : start + WALL_CELLS_PER_PAGE]
         for start in range(0, len(cells), WALL_CELLS_PER_PAGE)
@@ -121,7 +119,7 @@ def poster(request, branch_id: int):
     return render(
         request,
         "pledges/codes/poster.html",
-        {"branch": branch, "svg": _inline_svg(branch.public_token)},
+        {"branch": branch, "svg": qr.qr_inline_svg(branch.public_token)},
     )
 
 

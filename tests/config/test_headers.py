@@ -70,8 +70,8 @@ class InlineCode(HTMLParser):
                 value or ""
             ).strip().lower().startswith("javascript:"):
                 self.found.append(f"<{tag} {name}=javascript:…>")
-        if tag == "style":
-            self.found.append("<style>")
+        if tag == "style" and not dict(attrs).get("nonce"):
+            self.found.append("<style> without nonce")
         if tag == "script":
             data_block = dict(attrs).get("type") == "application/json"
             self._in_script = not data_block

@@ -1,0 +1,3 @@
+"""The chart of the six steps (一图) in the workspace."""
+
+urlpatterns: list = []
