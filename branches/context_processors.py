@@ -40,6 +40,14 @@ NAV_SECTIONS = {
     "reviews:yearend_evaluate": "reviews",
     "reviews:yearend_lists": "reviews",
     "reviews:points": "reviews",
+    "reviews:chart": "manuals",
+    "reviews:manual_office": "manuals",
+    "reviews:member_manual": "manuals",
+    "reviews:member_manuals": "manuals",
+    "reviews:branch_work_manual": "manuals",
+    "pledges:record_manual": "manuals",
+    "pledges:members_letter": "manuals",
+    "pledges:letter_edit": "manuals",
 }
 
 

@@ -72,6 +72,7 @@ class OrganisationAction(models.TextChoices):
     IMPORT_MEMBERS = "import_members", _("导入党员名册")
     DISTRICT_START = "district_start", _("建立区（县）党组织")
     MEMBER_PERSONAL_DATA_ERASE = "member_personal_data_erase", _("清除党员个人信息")
+    MEMBERS_LETTER_SAVE = "members_letter_save", _("修改致全体党员的一封信")
 
 
 class PersonalDataAction(models.TextChoices):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from pledges.enums import PledgeStatus
 from pledges.models import (
     Feedback,
+    MembersLetter,
     Need,
     Pledge,
     PledgeAmendment,
@@ -370,4 +371,24 @@ class FeedbackAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(MembersLetter)
+class MembersLetterAdmin(admin.ModelAdmin):
+    """The districts' letters to all members: read here, written on the letter's own page
+    (pledges:letter_edit) through pledges.services.letters, which writes the audit row."""
+
+    list_display = ["year", "committee", "title", "signature", "dated", "updated_by", "updated_at"]
+    list_select_related = ["committee", "updated_by"]
+    list_filter = ["year"]
+    readonly_fields = [*list_display, "body", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import AppendOnlyModel as BaseAppendOnlyModel
-from branches.models import Branch, Member
+from branches.models import Branch, Committee, Member
 from pledges.enums import (
     ActorRole,
     CommentStatus,
@@ -571,3 +571,58 @@ class Feedback(models.Model):
 
     def __str__(self):
         return f"{self.pledge_id} {self.get_rating_display()}"
+
+
+class MembersLetter(models.Model):
+    """致全区党员的一封信: the letter a district (a root committee) sends all its members
+    for a year. Its staff write it once; it is printed one per member, with the member's
+    name and QR code (pledges.views.manuals.members_letter)."""
+
+    committee = models.ForeignKey(
+        Committee,
+        verbose_name=_("发信党组织"),
+        on_delete=models.PROTECT,
+        related_name="members_letters",
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    title = models.CharField(_("标题"), max_length=50, default=_("致全区党员的一封信"))
+    body = models.TextField(_("正文"), help_text=_("一行一段，打印时每段首行缩进两字。"))
+    signature = models.CharField(
+        _("落款"), max_length=100, help_text=_("发信的党组织，如“中共××示范区党工委”。")
+    )
+    dated = models.DateField(_("落款日期"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最后修改人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("最后修改时间"), default=timezone.now)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("致全体党员的一封信")
+        verbose_name_plural = _("致全体党员的一封信")
+        ordering = ["committee", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "year"],
+                name="members_letter_one_per_year",
+                violation_error_message=_("这一年的信已经写过了，请修改原来的信。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(title="") & ~Q(body="") & ~Q(signature=""),
+                name="members_letter_has_text",
+                violation_error_message=_("标题、正文和落款都不能为空。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}年 {self.title}"
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The body's paragraphs: its non-empty lines, trimmed."""
+        return [line.strip() for line in self.body.splitlines() if line.strip()]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pledges.views import branches, codes, drafting, feedback, needs, practice
+from pledges.views import branches, codes, drafting, feedback, manuals, needs, practice
 
 app_name = "pledges"
 
@@ -56,4 +56,8 @@ urlpatterns = [
     ),
     path("branches/<int:branch_id>/feedback/", feedback.branch_feedback, name="branch_feedback"),
     path("pledges/<int:pledge_id>/amend/", feedback.pledge_amend, name="pledge_amend"),
+    # 一图三册 on paper: the record manual and the letter to all members
+    path("branches/<int:branch_id>/manuals/record/", manuals.record_manual, name="record_manual"),
+    path("branches/<int:branch_id>/letter/", manuals.members_letter, name="members_letter"),
+    path("letter/", manuals.letter_edit, name="letter_edit"),
 ]

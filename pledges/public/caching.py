@@ -58,11 +58,14 @@ def page_code_version() -> str:
     files = sorted(Path(__file__).parent.glob("*.py"))
     # The definitions of the figures and of a pledge's progress that the pages show.
     files += [
-        Path(__file__).parent.parent / "figures.py",
+        *sorted((Path(__file__).parent.parent / "figures").glob("*.py")),
         Path(__file__).parent.parent / "progress.py",
+        # The chart of the six steps on the district site and the boards.
+        Path(__file__).parent.parent / "chart.py",
     ]
     files += sorted((base / "templates" / "pledges" / "public").glob("*.html"))
-    files += [base / "static" / "css" / "public.css"]
+    files += sorted((base / "templates" / "pledges" / "chart").glob("*.html"))
+    files += [base / "static" / "css" / "public.css", base / "static" / "css" / "chart.css"]
     digest = hashlib.sha256()
     for path in files:
         if path.exists():

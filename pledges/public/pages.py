@@ -16,14 +16,17 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.http import Http404
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Member, Pairing
 from branches.names import surname_first
 from branches.tokens import TOKEN_ALPHABET, TOKEN_LENGTH
+from pledges.chart import Chart, public_chart
 from pledges.enums import CommentStatus, PledgeMove
 from pledges.figures import PUBLIC
+from pledges.figures.steps import branches_with_public_steps
 from pledges.models import (
     Feedback,
     Pledge,
@@ -328,6 +331,8 @@ class BoardPage:
     members: list[BoardMember]
     pairings: list[Pairing]
     year: int
+    # 一图 of the branch's published pledges (pledges.chart.public_chart).
+    chart: Chart | None = None
 
 
 def secretary_name(branch: Branch) -> str:
@@ -339,15 +344,17 @@ def secretary_name(branch: Branch) -> str:
 
 
 def branch_board(*, branch_id: int, today: datetime.date | None = None) -> BoardPage:
-    """The board of a branch in four queries: the branch with its figures, committee and
-    secretary; its public pledges of the year; its active members; the pairings of the year.
+    """The board of a branch in four queries: the branch with its figures, its chart's
+    (一图: published pledges by status, the needs they answer), committee and secretary;
+    its public pledges of the year; its active members; the pairings of the year.
 
     Members whose page is off are listed by name alone; members who left the roll (or
     the branch) still show the public pledges the branch owns, marked as such.
     """
     today = today or timezone.localdate()
-    branch = branches_with_public_figures(
-        Branch.objects.select_related("committee", "secretary")
+    branch = branches_with_public_steps(
+        branches_with_public_figures(Branch.objects.select_related("committee", "secretary")),
+        today=today,
     ).get(pk=branch_id)
     pledges = [
         _set_percent(pledge)
@@ -387,4 +394,10 @@ def branch_board(*, branch_id: int, today: datetime.date | None = None) -> Board
         members=roll + [row for row in former.values() if row.pledges],
         pairings=pairings,
         year=today.year,
+        chart=public_chart(
+            branch=branch,
+            title=branch.name,
+            today=today,
+            note=reverse("public:figures") + "#chart",
+        ),
     )

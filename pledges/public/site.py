@@ -6,9 +6,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Committee, Member
+from pledges.chart import Chart, public_chart
 from pledges.figures import PUBLIC
 from pledges.public.figures import (
     Figures,
@@ -55,6 +59,8 @@ class DistrictPage:
     figures: Figures
     children: list[CommitteeRow]
     branches: Page | None  # the committee's own branches, with their figures
+    # 一图 of the subtree's published pledges (pledges.chart.public_chart).
+    chart: Chart | None = None
 
 
 def _ancestor_paths(path: str) -> list[str]:
@@ -65,13 +71,28 @@ def _ancestor_paths(path: str) -> list[str]:
 def district_page(*, committee: Committee | None = None, page: int = 1) -> DistrictPage:
     """Totals and completion of a committee's subtree (of everything when None; a single
     root committee is then shown as itself), its child committees each with its figures,
-    and its own branches a page at a time. At most ten queries."""
+    and its own branches a page at a time, and the subtree's chart (一图, one query). At
+    most ten queries."""
     if committee is None:
-        roots = list(Committee.objects.filter(parent__isnull=True).order_by("name", "pk"))
+        # Every committee: the roots among them, and the subtree of "" is all of them.
+        subtree = list(Committee.objects.order_by("path"))
+        roots = sorted(
+            (item for item in subtree if item.parent_id is None), key=lambda c: (c.name, c.pk)
+        )
         if len(roots) == 1:
             committee = roots[0]
+        above: list[str] = []
+    else:
+        # The subtree and the committees above it, in one query.
+        above = [item for item in _ancestor_paths(committee.path) if item != committee.path]
+        subtree = list(
+            Committee.objects.filter(
+                Q(path__startswith=committee.path) | Q(path__in=above)
+            ).order_by("path")
+        )
     path = committee.path if committee else ""
-    subtree = list(Committee.objects.filter(path__startswith=path).order_by("path"))
+    ancestors = [item for item in subtree if item.path in above]
+    subtree = [item for item in subtree if item.path.startswith(path)]
     own = figures_by_committee(path=path)
     totals: dict[str, Figures] = defaultdict(lambda: Figures(pledge_set=PUBLIC))
     by_path = {item.path: item for item in subtree}
@@ -111,16 +132,18 @@ def district_page(*, committee: Committee | None = None, page: int = 1) -> Distr
         )
         branches = Paginator(own_branches, BRANCHES_PER_PAGE).get_page(page)
         branches.object_list = [with_bar(branch) for branch in branches.object_list]
-    ancestors = []
-    if committee is not None and committee.parent_id:
-        above = [item for item in _ancestor_paths(committee.path) if item != committee.path]
-        ancestors = list(Committee.objects.filter(path__in=above).order_by("path"))
     return DistrictPage(
         committee=committee,
         ancestors=ancestors,
         figures=figures,
         children=rows,
         branches=branches,
+        chart=public_chart(
+            branches=Branch.objects.filter(committee__path__startswith=path),
+            title=committee.name if committee else str(_("各级党组织")),
+            today=timezone.localdate(),
+            note=reverse("public:figures") + "#chart",
+        ),
     )
 
 

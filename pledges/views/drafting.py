@@ -21,10 +21,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from branches.enums import StaffRole
 from branches.forms import add_service_error
 from branches.http import parse_id, parse_ids
-from branches.models import Member
+from branches.models import CommitteeStaff, Member
 from branches.permissions import can_manage_branch
+from pledges import qr
 from pledges.enums import PledgeMove, PledgeStatus, Step
 from pledges.figures import LIVE, overdue_q
 from pledges.forms.drafting import (
@@ -311,17 +313,76 @@ def _public_text(description: str) -> str:
     )
 
 
+def _approvals(pledges: list[Pledge]) -> dict[int, dict]:
+    """{pledge id: {"committee": name, "on": date}} of each pledge's latest approval. The
+    committee is the one whose staff approved: the nearest committee over the pledge's
+    branch that the approving account reviews for, else the branch's own committee; the
+    person is never named. Two queries for any number of pledges (none without pledges):
+    the approvals, and the approvers' committees. Needs owner_branch__committee loaded."""
+    if not pledges:
+        return {}
+    latest: dict[int, PledgeTransition] = {}
+    for transition in (
+        PledgeTransition.objects.filter(
+            pledge_id__in=[pledge.pk for pledge in pledges], move=PledgeMove.APPROVE
+        )
+        .only("pk", "pledge_id", "actor_id", "created_at")
+        .order_by("pledge_id", "-created_at", "-pk")
+    ):
+        latest.setdefault(transition.pledge_id, transition)
+    committees: dict[int, list[tuple[str, str]]] = {}
+    for user_id, path, name in CommitteeStaff.objects.filter(
+        user_id__in={transition.actor_id for transition in latest.values()},
+        role=StaffRole.REVIEW,
+    ).values_list("user_id", "committee__path", "committee__name"):
+        committees.setdefault(user_id, []).append((path, name))
+    approvals = {}
+    for pledge in pledges:
+        transition = latest.get(pledge.pk)
+        if transition is None:
+            continue
+        branch_committee = pledge.owner_branch.committee
+        over = [
+            (path, name)
+            for path, name in committees.get(transition.actor_id, [])
+            if branch_committee.path.startswith(path)
+        ]
+        approvals[pledge.pk] = {
+            "committee": max(over)[1] if over else branch_committee.name,
+            "on": timezone.localdate(transition.created_at),
+        }
+    return approvals
+
+
+def _letter_code(pledge) -> tuple[str, str]:
+    """The QR code printed on the letter and its caption: the member's (whose page shows
+    their pledges, or the branch's board when they withdrew consent), or the branch's."""
+    if pledge.member_id:
+        caption = (
+            _("扫码查看本人的承诺和进展")
+            if pledge.member.public_page_enabled
+            else _("扫码查看本支部承诺公示")
+        )
+        return qr.qr_inline_svg(pledge.member.public_token), caption
+    return qr.qr_inline_svg(pledge.branch.public_token), _("扫码查看本支部的承诺和进展")
+
+
 def _letters(pledges) -> list[Pledge]:
     pledges = list(pledges)
+    approvals = _approvals(pledges)
     for pledge in pledges:
         pledge.letter_needs = [_public_text(need.description) for need in pledge.needs.all()]
         pledge.is_official = pledge.status in LETTER_STATUSES
+        # No approval line on a letter not (or no longer) approved: it is stamped instead.
+        pledge.approval = approvals.get(pledge.pk) if pledge.is_official else None
+        pledge.letter_qr, pledge.letter_qr_caption = _letter_code(pledge)
     return pledges
 
 
 @login_required
 def pledge_letter(request, pledge_id):
-    """One pledge's letter on one A4 page; a pledge not (or no longer) approved is marked."""
+    """One pledge's letter on one A4 page, with the pledger's QR code and, once approved,
+    which committee approved it and when; a pledge not (or no longer) approved is marked."""
     pledge = pledge_for(user=request.user, pledge_id=pledge_id)
     prefetch_related_objects([pledge], *LETTER_PREFETCHES)
     return render(
@@ -334,7 +395,8 @@ def pledge_letter(request, pledge_id):
 @login_required
 def branch_letters(request, branch_id):
     """Every approved-or-later pledge of the branch, one page each: the branch's own first,
-    then its members' by name. Optionally one year (?year=2026). Four queries in all."""
+    then its members' by name. Optionally one year (?year=2026). Six queries in all: the
+    pledges, their needs, time nodes, approvals and approvers' committees, the branch."""
     branch = branch_for(user=request.user, branch_id=branch_id)
     pledges = Pledge.objects.filter(owner_branch=branch, status__in=LETTER_STATUSES)
     year = request.GET.get("year", "")

@@ -10,16 +10,22 @@ from django.utils import timezone
 
 from branches.models import Branch, Committee
 from pledges import figures as definitions
-from pledges.enums import NeedCategory, NeedStatus, PledgeMove, PledgeStatus, Step
-from pledges.figures import LIVE, PUBLIC, counted_q, member_figures_by, pledge_aggregates, share
+from pledges.enums import NeedCategory, PledgeMove, PledgeStatus
+from pledges.figures import (
+    LIVE,
+    PUBLIC,
+    counted_q,
+    member_figures_by,
+    overdue_q,
+    pledge_aggregates,
+    share,
+)
+from pledges.figures.steps import RESEARCH_NEED_STATUSES, late_of, need_late_q, steps_of
 from pledges.models import Need, Pledge, PledgeTransition
-from pledges.workflow import STATUS_STEP
+from pledges.workflow import OPEN_STATUSES
 from reviews.dashboard.scope import SEGMENT, Scope
 
 S = PledgeStatus
-
-# The needs the 研诺 step counts: gathered and not set aside.
-RESEARCH_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.CLAIMED, NeedStatus.RESOLVED)
 
 
 @dataclass
@@ -32,14 +38,20 @@ class Figures(definitions.Figures):
     pledges_published: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     needs_by_status: dict[str, int] = field(default_factory=dict)
+    # Overdue pledges by status (open statuses only) and needs late at 研诺: the late
+    # figures of the steps (pledges.figures.late_of).
+    overdue_by_status: dict[str, int] = field(default_factory=dict)
+    needs_late: int = 0
 
     def add(self, other: definitions.Figures) -> None:
         super().add(other)
         if isinstance(other, Figures):
             self.pledges_published += other.pledges_published
+            self.needs_late += other.needs_late
             for mine, theirs in (
                 (self.by_status, other.by_status),
                 (self.needs_by_status, other.needs_by_status),
+                (self.overdue_by_status, other.overdue_by_status),
             ):
                 for status, count in theirs.items():
                     mine[status] = mine.get(status, 0) + count
@@ -62,14 +74,14 @@ class Figures(definitions.Figures):
         return sum(self.needs_by_status.get(status, 0) for status in RESEARCH_NEED_STATUSES)
 
     def by_step(self) -> dict[str, int]:
-        """Pledges at each step (withdrawn ones at none); 研诺 counts the needs gathered."""
-        steps = {step.value: 0 for step in Step}
-        for status, count in self.by_status.items():
-            step = STATUS_STEP[S(status)]
-            if step is not None:
-                steps[step.value] += count
-        steps[Step.RESEARCH.value] = self.research_needs
-        return steps
+        """Pledges at each step (withdrawn ones at none); 研诺 counts the needs gathered
+        (pledges.figures.steps_of, which the chart 一图 counts by too)."""
+        return steps_of(self.by_status, needs=self.research_needs)
+
+    def late_by_step(self) -> dict[str, int]:
+        """Overdue pledges at each step and needs late at 研诺 (pledges.figures.late_of):
+        the pledge steps add up to `overdue`."""
+        return late_of(self.overdue_by_status, needs_late=self.needs_late)
 
 
 @dataclass
@@ -163,7 +175,15 @@ def dashboard_figures(*, scope: Scope, today: datetime.date) -> Dashboard:
         ).items():
             row(key).add(found)
 
-        counts = {f"s_{status}": Count("pk", filter=Q(status=status)) for status in S.values}
+        # Pledges by status, of the year like every other figure: drafts and withdrawn
+        # ones included (the status bars show them apart), last year's never.
+        counts = {
+            f"s_{status}": Count("pk", filter=Q(status=status, year=year)) for status in S.values
+        }
+        counts |= {
+            f"o_{status}": Count("pk", filter=Q(status=status) & overdue_q(LIVE, today))
+            for status in OPEN_STATUSES
+        }
         counts |= pledge_aggregates(pledge_set=LIVE, today=today)
         counts["published"] = Count("pk", filter=counted_q(PUBLIC))
         for index, (first, after) in enumerate(quarters):
@@ -184,6 +204,9 @@ def dashboard_figures(*, scope: Scope, today: datetime.date) -> Dashboard:
             target.pledges_published += item["published"]
             for status, count in by_status.items():
                 target.by_status[status] = target.by_status.get(status, 0) + count
+            for status in OPEN_STATUSES:
+                late = target.overdue_by_status
+                late[status] = late.get(status, 0) + item[f"o_{status}"]
             category = categories.setdefault(
                 item["category"], CategoryRow(category=item["category"], label="")
             )
@@ -199,10 +222,12 @@ def dashboard_figures(*, scope: Scope, today: datetime.date) -> Dashboard:
             .order_by()
             .annotate(group=group("branch__"))
             .values("group", "status")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("pk"), late=Count("pk", filter=need_late_q(today)))
         ):
-            needs = row(item["group"]).needs_by_status
+            target = row(item["group"])
+            needs = target.needs_by_status
             needs[item["status"]] = needs.get(item["status"], 0) + item["n"]
+            target.needs_late += item["late"]
 
         # A pledge is completed once at most (nothing leads back to in_progress), so
         # counting the 'complete' moves counts pledges.

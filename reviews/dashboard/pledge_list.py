@@ -74,8 +74,9 @@ class PledgeFilter:
 def scope_pledges(*, scope: Scope, wanted: PledgeFilter, today: datetime.date, year: int):
     """The pledges of the scope that a figure counts, with what a list row shows.
 
-    The figures count LIVE pledges (pledges.figures), and so does the list, unless a status
-    or a step is asked for: the status and step bars count drafts and withdrawn pledges too.
+    The figures count the year's LIVE pledges (pledges.figures), and so does the list,
+    unless a status or a step is asked for: the status and step bars count the year's drafts
+    and withdrawn pledges too.
     """
     pledges = Pledge.objects.filter(scope.branch_q("owner_branch__")).select_related(
         "owner_branch", "member", "branch"
@@ -86,8 +87,10 @@ def scope_pledges(*, scope: Scope, wanted: PledgeFilter, today: datetime.date, y
         pledges = pledges.filter(
             status__in=[status for status, step in STATUS_STEP.items() if step == wanted.step]
         )
-    if not (wanted.status or wanted.step):
-        pledges = pledges.filter(counted_q(LIVE))
+    if wanted.status or wanted.step:
+        pledges = pledges.filter(year=year)
+    else:
+        pledges = pledges.filter(counted_q(LIVE, year=year))
     if wanted.category:
         pledges = pledges.filter(category=wanted.category)
     if wanted.overdue:

@@ -34,8 +34,10 @@ from branches.models import (
     path_segment,
 )
 from branches.tokens import TOKEN_ALPHABET, TOKEN_LENGTH
+from pledges.manuals import default_signature, draft_letter_body
 from pledges.models import (
     Feedback,
+    MembersLetter,
     Need,
     Pledge,
     PledgeTransition,
@@ -180,6 +182,7 @@ class DemoBuilder:
             self.taken_tokens = _tokens_in_use()
             self._committees()
             self._committee_staff()
+            self._members_letter()
             for plan in self.plans:
                 totals = self._district(plan)
                 # Under DEBUG every query's full SQL is kept: hundreds of MB at scale 100.
@@ -318,6 +321,23 @@ class DemoBuilder:
         )
         self._insert(CommitteeStaff, roles)
         self.staff_user_ids = {c.pk: u.pk for u, c in zip(users, committees, strict=True)}
+
+    def _members_letter(self) -> None:
+        """The top committee's 致全区党员的一封信 of the year under way: the first draft its
+        page offers, signed by the committee and dated when the campaign began, so that
+        every branch can print it from the start."""
+        start = self.clock.start
+        letter = MembersLetter(
+            committee=self.top,
+            year=self.clock.year,
+            body=draft_letter_body(year=self.clock.year),
+            signature=default_signature(self.top),
+            dated=start.date(),
+            updated_by_id=self.staff_user_ids[self.top.pk],
+            updated_at=start,
+            created_at=start,
+        )
+        self._insert(MembersLetter, [letter])
 
     def _user(self, username: str, surname: str, given: str, *, demo: bool):
         # Only the superuser enters the back office: its pages are not scoped by branch,

@@ -12,6 +12,7 @@ from branches.permissions import staff_committee_paths
 from branches.xlsx import workbook_response
 from pledges.enums import NeedStatus, PledgeStatus, Step
 from pledges.figures import LIVE, Figures
+from pledges.figures.steps import NEED_CLAIM_DAYS
 from pledges.selectors import OPEN_STATUSES
 from reviews import dashboard as figures
 
@@ -60,6 +61,16 @@ def dashboard(request):
             for step in Step
         ]
     )
+    late = total.late_by_step()
+    step_late = [
+        (
+            str(step.label),
+            late[step.value],
+            "" if step == Step.RESEARCH else f"{listing}step={step.value}&overdue=1",
+        )
+        for step in Step
+        if late[step.value]
+    ]
     needs = [
         (str(status.label), total.needs_by_status.get(status, 0))
         for status in figures.RESEARCH_NEED_STATUSES
@@ -82,6 +93,11 @@ def dashboard(request):
             },
             "status_bars": status_bars,
             "step_bars": step_bars,
+            "step_late": step_late,
+            "need_claim_days": NEED_CLAIM_DAYS,
+            # 一图 of the same scope.
+            "chart_url": reverse("reviews:chart")
+            + (f"?c={scope.chosen.pk}" if scope.chosen else ""),
             "needs": needs,
             "needs_dropped": total.needs_by_status.get(NeedStatus.DROPPED, 0),
             "page_obj": page,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from pledges.enums import PledgeMove, PledgeStatus
 from pledges.models import (
     Feedback,
+    MembersLetter,
     Need,
     Pledge,
     PledgeAmendment,
@@ -24,7 +25,7 @@ from tests import factories
 S = PledgeStatus
 MODELS = [Need, Pledge, TimeNode, ProgressRecord, ProgressPhoto, PledgeTransition]
 # Records written by the product itself, shown read-only.
-RECORD_MODELS = [PledgeAmendment, Feedback, TimeNodeClosing]
+RECORD_MODELS = [PledgeAmendment, Feedback, TimeNodeClosing, MembersLetter]
 PLEDGE_CHANGELIST = "/admin/pledges/pledge/"
 
 

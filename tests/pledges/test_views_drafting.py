@@ -634,3 +634,118 @@ def test_branch_letters_of_one_year(org, client_as):
     )
     assert "今年的承诺" in text
     assert "去年的承诺" not in text
+
+
+# --- The letter's QR code and approval record ---------------------------------------------
+
+
+def test_pledge_letter_carries_the_member_code_and_who_approved(org, client_as):
+    from pledges.qr import qr_inline_svg
+
+    org.town_staff.last_name, org.town_staff.first_name = "王", "审核"
+    org.town_staff.save()
+    member = factories.make_member(org.branch, name="李荣花")
+    pledge = walked(org, S.PUBLISHED, member=member)
+    approved = PledgeTransition.objects.get(pledge=pledge, move=PledgeMove.APPROVE)
+    day = timezone.localdate(approved.created_at)
+    text = client_as("secretary").get(letter_url(pledge)).content.decode()
+    assert f"审核：姬石镇党委 于 {day.year}年{day.month}月{day.day}日 审核通过" in text
+    assert "王审核" not in text
+    assert org.town_staff.username not in text
+    assert str(qr_inline_svg(member.public_token)) in text
+    assert "扫码查看本人的承诺和进展" in text
+
+
+def test_pledge_letter_of_the_branch_carries_the_branch_code(org, client_as):
+    from pledges.qr import qr_inline_svg
+
+    pledge = walked(org, S.APPROVED, branch=org.branch)
+    text = client_as("town_staff").get(letter_url(pledge)).content.decode()
+    assert str(qr_inline_svg(org.branch.public_token)) in text
+    assert "扫码查看本支部的承诺和进展" in text
+
+
+def test_pledge_letter_of_a_member_without_public_page_says_the_code_shows_the_board(
+    org, client_as
+):
+    member = factories.make_member(org.branch, public_page_enabled=False)
+    pledge = walked(org, S.APPROVED, member=member)
+    text = client_as("secretary").get(letter_url(pledge)).content.decode()
+    assert "扫码查看本支部承诺公示" in text
+
+
+def test_pledge_letter_names_the_nearest_committee_whose_staff_approved(org, client_as):
+    pledge = factories.make_pledge(branch=org.branch)
+    factories.walk_to(pledge, S.APPROVED, secretary=org.secretary, staff=org.district_staff)
+    text = client_as("secretary").get(letter_url(pledge)).content.decode()
+    assert "审核：示范区党工委 于 " in text
+    # Staff of both: the committee nearest the branch.
+    factories.make_staff(org.town, org.district_staff)
+    text = client_as("secretary").get(letter_url(pledge)).content.decode()
+    assert "审核：姬石镇党委 于 " in text
+
+
+def test_pledge_letter_falls_back_to_the_branch_committee(org, client_as):
+    from branches.models import CommitteeStaff
+
+    pledge = walked(org, S.APPROVED, branch=org.branch)
+    CommitteeStaff.objects.filter(user=org.town_staff).delete()  # no longer staff there
+    text = client_as("secretary").get(letter_url(pledge)).content.decode()
+    assert "审核：姬石镇党委 于 " in text
+
+
+def test_pledge_letter_shows_the_latest_approval(org, client_as):
+    pledge = walked(org, S.APPROVED, branch=org.branch)
+    first = PledgeTransition.objects.get(pledge=pledge, move=PledgeMove.APPROVE)
+    later = timezone.now() + datetime.timedelta(days=40)
+    PledgeTransition.objects.create(
+        pledge=pledge,
+        move=PledgeMove.APPROVE,
+        from_status=S.SUBMITTED,
+        to_status=S.APPROVED,
+        actor=org.district_staff,
+        actor_role="upper_staff",
+        created_at=later,
+    )
+    text = client_as("secretary").get(letter_url(pledge)).content.decode()
+    day = timezone.localdate(later)
+    assert f"审核：示范区党工委 于 {day.year}年{day.month}月{day.day}日 审核通过" in text
+    assert first.created_at != later
+
+
+@pytest.mark.parametrize("status", [S.DRAFT, S.SUBMITTED, S.RETURNED, S.WITHDRAWN])
+def test_pledge_letter_not_approved_has_no_approval_line(org, client_as, status):
+    pledge = walked(org, status, branch=org.branch)
+    text = client_as("secretary").get(letter_url(pledge)).content.decode()
+    assert "审核：" not in text
+    assert "<svg" in text  # the code is printed on drafts too
+
+
+def test_branch_letters_each_carry_their_approval_and_code(org, client_as):
+    from pledges.qr import qr_inline_svg
+
+    members = [factories.make_member(org.branch, name=name) for name in ("张三", "李四")]
+    for member in members:
+        walked(org, S.PUBLISHED, member=member)
+    text = (
+        client_as("district_staff")
+        .get(reverse("pledges:branch_letters", args=[org.branch.pk]))
+        .content.decode()
+    )
+    assert text.count("审核：姬石镇党委 于 ") == 2
+    for member in members:
+        assert str(qr_inline_svg(member.public_token)) in text
+
+
+def test_pledge_letter_query_count_is_fixed(org, client_as):
+    pledge = walked(org, S.IN_PROGRESS, branch=org.branch)
+    client = client_as("secretary")
+    counts = []
+    for nodes in (1, 8):
+        for index in range(nodes):
+            pledge.time_nodes.create(due_on=days(index + 1), description="节点")
+            pledge.needs.add(factories.make_need(branch=org.branch))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(letter_url(pledge)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

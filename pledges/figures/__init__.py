@@ -27,8 +27,14 @@ Every done pledge is public, so "done" is the same number in both sets.
 | overdue                | counted pledges still open (OPEN_STATUSES) past their due date  |
 | share done             | done / pledges, whole percent rounded down (0 without pledges)  |
 | coverage               | covered / (on the roll - exempt), same rounding                 |
+| at a step (LIVE)       | the year's pledges of any status by STATUS_STEP (drafts at 定诺);|
+|                        | 研诺: needs open, claimed or resolved (steps_of)                |
+| late at a step (LIVE)  | overdue pledges by step; 研诺: needs 待认领 NEED_CLAIM_DAYS+    |
+| at a step (PUBLIC)     | 研诺: needs the published pledges answer; 定诺: all published;  |
+|                        | 示诺…用诺: published pledges standing there (public_steps_of)   |
 
-Members count under their own branch, pledges under the branch that owns them.
+Members count under their own branch, pledges under the branch that owns them. The
+figures of the six steps are in pledges.figures.steps.
 """
 
 import datetime
@@ -38,7 +44,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
