@@ -20,8 +20,9 @@ its running header and page number.
 
 What it does, and undoes: a scratch SQLite database, media and static directory in a new
 temporary directory (removed at the end, except the PDFs when --out is given), filled with
-`seed_demo` (the played demo year, about 40 s); gunicorn (2 sync workers, DEBUG off) on
-127.0.0.1 at a free port, stopped at the end, on an error and on Ctrl-C.
+`seed_demo` (the played demo year, about 40 s); gunicorn (2 sync workers; DEBUG on, for
+Django to serve the photos) on 127.0.0.1 at a free port, stopped at the end, on an error and
+on Ctrl-C.
 
 Options (all optional):
   --branch NAME   the branch (default 范寨村党支部)
@@ -116,7 +117,10 @@ def main() -> int:
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{workdir / 'print.sqlite3'}",
-        "DEBUG": "0",
+        # DEBUG on, so that Django serves the demo's photos (in production the web server
+        # serves MEDIA_ROOT): the record manual then prints its thumbnails, and the
+        # seconds include them.
+        "DEBUG": "1",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "STATIC_ROOT": str(workdir / "static"),
