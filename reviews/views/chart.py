@@ -30,7 +30,7 @@ def chart(request):
             "today": today,
             "members": members,
             "is_staff": bool(staff_committee_paths(request.user)),
-            "nav_section": "chart",
+            "nav_section": "manuals",
             **of,
         },
     )
