@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches.http import parse_id
 from branches.models import PATH_SEGMENT_WIDTH, Branch, Committee, Member
@@ -80,15 +81,24 @@ class RecordManual:
     record_count: int
 
 
-def _node_state(node: TimeNode, *, today: datetime.date, pledge_open: bool) -> str:
-    """done / not_needed / overdue / open, as the manual's node table shows it."""
+OPEN, OVERDUE, DONE, NOT_NEEDED = "open", "overdue", "done", "not_needed"
+NODE_STATE_LABELS = {
+    OPEN: gettext_lazy("未到期"),
+    OVERDUE: gettext_lazy("逾期未完成"),
+    DONE: gettext_lazy("已完成"),
+    NOT_NEEDED: gettext_lazy("不再需要"),
+}
+
+
+def node_state(node: TimeNode, *, reference: datetime.date, pledge_open: bool = True) -> str:
+    """How a time node stands in every printed manual: done, no longer needed, or still
+    open — overdue once its date is before `reference` (today, or the end of a past year)
+    while its pledge is open."""
     if node.is_done:
-        return "done"
+        return DONE
     if node.is_not_needed:
-        return "not_needed"
-    if pledge_open and node.due_on < today:
-        return "overdue"
-    return "open"
+        return NOT_NEEDED
+    return OVERDUE if pledge_open and node.due_on < reference else OPEN
 
 
 def record_manual_for(*, branch: Branch, year: int, today: datetime.date) -> RecordManual:
@@ -124,7 +134,7 @@ def record_manual_for(*, branch: Branch, year: int, today: datetime.date) -> Rec
         nodes = list(pledge.time_nodes.all())
         is_open = pledge.status in OPEN_STATUSES
         pledge.manual_nodes = [
-            (node, _node_state(node, today=today, pledge_open=is_open)) for node in nodes
+            (node, node_state(node, reference=today, pledge_open=is_open)) for node in nodes
         ]
         pledge.manual_records = list(pledge.progress_records.all())
         pledge.manual_overdue = is_open and pledge.due_date < today

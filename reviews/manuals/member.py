@@ -14,8 +14,8 @@ from django.db.models import Prefetch, QuerySet
 
 from branches.models import Branch, Member, MemberPairing
 from pledges.enums import PledgeStatus
+from pledges.manuals import NODE_STATE_LABELS, node_state
 from pledges.models import Pledge, TimeNode
-from reviews.manuals.common import NODE_STATE_LABELS, node_state
 from reviews.models import MonthlyReport, PointsEntry, QuarterlyBriefing, QuarterlyReview
 from reviews.selectors.calendar import QUARTERS
 from reviews.selectors.yearend import PointsLedger, latest_evaluations, overdue_reference
