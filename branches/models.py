@@ -18,6 +18,7 @@ from branches.enums import (
     PersonalDataAction,
     StaffRole,
 )
+from branches.stamps import stamps_moved
 from branches.tokens import TOKEN_LENGTH, new_public_token
 
 # Width of one segment of Committee.path: the committee's id in zero-padded hex.
@@ -133,8 +134,15 @@ class Committee(models.Model):
 
 class BranchQuerySet(models.QuerySet):
     def mark_public_changed(self) -> int:
-        """Move these branches' public change stamp, so their public pages renew at once."""
-        return self.update(public_changed_at=timezone.now())
+        """Move these branches' public change stamp, so their public pages renew at once
+        (the stamps' cached copies too: branches.stamps)."""
+        branches = dict(self.values_list("pk", "committee__path"))
+        if not branches:
+            return 0
+        now = timezone.now()
+        updated = Branch.objects.filter(pk__in=branches).update(public_changed_at=now)
+        stamps_moved(branches=branches, at=now)
+        return updated
 
 
 class Branch(models.Model):
@@ -181,6 +189,12 @@ class Branch(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "public_changed_at" in update_fields:
+            stamps_moved(branches={self.pk: self.committee.path}, at=self.public_changed_at)
 
 
 class Member(models.Model):

@@ -117,6 +117,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # RedisCache). The rate limits and the public page cache live here; in the default, per-process
 # cache each worker counts on its own (`check --deploy` warns of it, pledgewall.W001).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHE_IS_SHARED = CACHES["default"]["BACKEND"] not in {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    # The default keeps 300 entries: a district's 1,600 member pages, their routes and
+    # stamps need far more, or nearly every scan renders. About 50 MB per worker at most.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20_000)
+# Sessions: read from the shared cache and written through to the database, so a signed-in
+# page spends no query on its session. Only with a shared cache: in a per-process one, a
+# session ended in one worker (sign-out) would live on in the others' copies.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_IS_SHARED
+    else "django.contrib.sessions.backends.db"
+)
 
 # ---------------------------------------------------------------------------
 # Authentication

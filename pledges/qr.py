@@ -2,15 +2,20 @@
 
 A token's code never changes (a reissue makes a new token), so its images are rendered
 once per process and cached by address; a change of PUBLIC_BASE_URL changes the address
-and so the cache key.
+and so the cache key. The public image addresses serve them from the shared cache
+(`live_image`), where an image stands for "this token is live" for IMAGE_CACHE_SECONDS:
+a scan of a wall's image costs no query and no rendering. Retiring a token (a reissue)
+drops its images at once (pledges.signals).
 """
 
 import functools
+import hashlib
 import io
 
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from qrcode.image.pil import PilImage
@@ -27,6 +32,10 @@ BORDER = 4
 # Pixels per module of the PNG: 410 px for a version 4 code, sharp on any phone screen.
 PNG_BOX_SIZE = 10
 RENDER_CACHE_SIZE = 1024
+# How long a live token's image is served from the shared cache before the token is
+# looked up again: a token deleted with its member (not retired) keeps its image this long.
+IMAGE_CACHE_SECONDS = 24 * 60 * 60
+IMAGE_KINDS = ("png", "svg")
 
 
 class _SvgImage(qrcode.image.svg.SvgPathFillImage):
@@ -96,3 +105,26 @@ def token_is_live(token: str) -> bool:
         Member.objects.filter(public_token=token).exists()
         or Branch.objects.filter(public_token=token).exists()
     )
+
+
+def _image_key(kind: str, token: str) -> str:
+    address = hashlib.sha256(settings.PUBLIC_BASE_URL.encode()).hexdigest()[:12]
+    return f"qr-image:{kind}:{token}:{address}"
+
+
+def live_image(token: str, *, kind: str) -> bytes | None:
+    """The image ("png" or "svg") of a live token, from the shared cache or rendered and
+    kept; None for a retired or unknown token."""
+    key = _image_key(kind, token)
+    image = cache.get(key)
+    if image is None:
+        if not token_is_live(token):
+            return None
+        image = qr_png(token) if kind == "png" else qr_svg(token).encode()
+        cache.set(key, image, IMAGE_CACHE_SECONDS)
+    return image
+
+
+def forget_images(token: str) -> None:
+    """Drop a token's cached images (it was retired)."""
+    cache.delete_many([_image_key(kind, token) for kind in IMAGE_KINDS])

@@ -4,10 +4,11 @@ show bumps it, which changes those pages' cache key, ETag and Last-Modified at o
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from branches.models import Branch, Member
+from branches.models import Branch, Member, RetiredToken
 from pledges.enums import CommentStatus
 from pledges.models import (
     Feedback,
@@ -18,6 +19,7 @@ from pledges.models import (
     ProgressRecord,
     TimeNode,
 )
+from pledges.qr import forget_images
 
 # While a batch is open: the branches and pledges whose public pages changed in it.
 _open_batch: ContextVar[tuple[set[int], set[int]] | None] = ContextVar(
@@ -109,3 +111,13 @@ def public_comment_changed(sender, instance, **kwargs):
     # approval, leaves them as they were; a moderation decision may change them.
     if instance.comment_status in (CommentStatus.APPROVED, CommentStatus.REJECTED):
         public_content_changed(sender, instance, **kwargs)
+
+
+@receiver(post_save, sender=RetiredToken)
+@receiver(post_delete, sender=Member)
+def code_images_dropped(sender, instance, **kwargs):
+    # A retired or deleted code has no image: drop the cached ones now (and again when the
+    # change commits, after any scan that cached one meanwhile) rather than on expiry.
+    token = instance.token if isinstance(instance, RetiredToken) else instance.public_token
+    forget_images(token)
+    transaction.on_commit(lambda: forget_images(token), robust=True)

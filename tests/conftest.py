@@ -50,6 +50,18 @@ def _redis_answers(url: str) -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache and no remembered page routes: the stamps'
+    copies and routes of one test name rows another test's ids may name again."""
+    from django.core.cache import cache
+
+    from pledges.public.caching import forget_routes_in_worker
+
+    cache.clear()
+    forget_routes_in_worker()
+
+
 @pytest.fixture
 def redis_cache(settings):
     """The default cache on the Redis at REDIS_URL (tests marked `redis`), emptied before and

@@ -8,7 +8,6 @@ and ("r", row number) for a committee the file creates.
 
 from collections import defaultdict
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.enums import BranchKind, CommitteeKind, ImportKind, ImportRowStatus
@@ -360,8 +359,6 @@ def apply_organisation(*, plan: Plan) -> dict[str, int]:
             new.append(branch)
         else:
             branch = existing[row.target]
-            # Its board shows its name, village and secretary: renew the public pages.
-            branch.public_changed_at = timezone.now()
             changed.append(branch)
         branch.kind = row.values["kind_value"]
         branch.committee_id = resolved(row.values["parent_node"])
@@ -369,9 +366,9 @@ def apply_organisation(*, plan: Plan) -> dict[str, int]:
             if key in row.values:
                 setattr(branch, key, row.values[key])
     Branch.objects.bulk_create(new)
-    Branch.objects.bulk_update(
-        changed, ["kind", "committee", "village", "secretary_name", "public_changed_at"]
-    )
+    Branch.objects.bulk_update(changed, ["kind", "committee", "village", "secretary_name"])
+    # Their boards show their names, villages and secretaries: renew the public pages.
+    Branch.objects.filter(pk__in=[branch.pk for branch in changed]).mark_public_changed()
     counts["new"] += len(new)
     counts["changed"] += len(changed)
     return counts

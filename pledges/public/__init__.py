@@ -9,9 +9,10 @@ published or after it was withdrawn, a return or withdrawal note, a staff name (
 branch secretary's name alone is shown, on the board), a moderation state, or anything
 of a member whose public page is switched off.
 
-Rendered pages are cached under keys that hold the `Branch.public_changed_at` stamp of
-what they show (pledges.signals bumps it on every change), so a change drops the cached
-page at once; the same stamp gives the ETag and Last-Modified.
+Rendered pages are cached with the stamps of what they show (`Branch.public_changed_at`,
+bumped by pledges.signals on every change, and kept in the cache by branches.stamps), and
+served only while those are the stamps now, so a change drops the cached page at once;
+the same stamps give the ETag and Last-Modified.
 
 Modules: `pages` (codes, a member's page, one pledge, a branch's board), `site` (the
 district site and search), `figures` (pledges.figures over published pledges; a pledge's
@@ -28,12 +29,15 @@ from pledges.public.caching import (
     MISS_LIMIT,
     MISS_WINDOW_SECONDS,
     PAGE_CACHE_SECONDS,
-    cached_token_response,
+    PageRoute,
+    cached_page,
     lookup_missed,
     page_code_version,
     page_period,
+    page_response,
     public_page_response,
-    remember_token_route,
+    remember_route,
+    remembered_route,
 )
 from pledges.public.figures import Figures, share
 from pledges.public.pages import (
@@ -43,8 +47,9 @@ from pledges.public.pages import (
     MemberPage,
     TokenTarget,
     branch_board,
-    member_owner_branch_ids,
+    member_page_stamps,
     member_public_page,
+    pledge_page_stamps,
     pledge_public_page,
     public_pledge,
     public_pledges_in_full,
@@ -62,7 +67,6 @@ from pledges.public.site import (
     committee_by_id,
     district_page,
     public_search,
-    site_changed_at,
 )
 
 __all__ = [
@@ -82,9 +86,13 @@ __all__ = [
     "MemberPage",
     "SearchResults",
     "TokenTarget",
-    "cached_token_response",
+    "PageRoute",
+    "cached_page",
     "client_address",
-    "remember_token_route",
+    "page_response",
+    "pledge_page_stamps",
+    "remember_route",
+    "remembered_route",
     "bar_step",
     "branch_board",
     "committee_by_id",
@@ -99,9 +107,8 @@ __all__ = [
     "public_pledge",
     "public_pledges_in_full",
     "public_search",
-    "member_owner_branch_ids",
+    "member_page_stamps",
     "resolve_token",
     "share",
-    "site_changed_at",
     "token_is_well_formed",
 ]

@@ -13,18 +13,18 @@ import datetime
 import functools
 import hashlib
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, quote_etag
 
+from branches.stamps import EPOCH, read_stamps
 from pledges.limits import limit_hit
 
 # Failed code lookups allowed per client address and window; then unknown codes are
@@ -120,56 +120,150 @@ def public_page_response(
 
 
 # ---------------------------------------------------------------------------
-# The fast path of a printed code
+# Pages served from the cache without the database
 # ---------------------------------------------------------------------------
-# A scanned code whose page is cached costs one small query: the stamps of the branches
-# its page shows. Where a code leads (its page key and those branches) is remembered
-# here; any change that could send it elsewhere (consent, reissue, a member leaving)
-# saves the member and so bumps the stamp, which misses the page and takes the full path.
-TOKEN_ROUTE_SECONDS = 10 * 60
+# A page's route names its cached entry and the stamps of all it shows
+# (branches.stamps). The entry holds the stamps it was rendered under: it is served while
+# they are the stamps now, read in the same cache round trip as the entry, so a cached
+# page costs one cache round trip and no query. Routes that take a query to find (a
+# code's target, a pledge's branches) are remembered in the worker and in the shared
+# cache for ROUTE_SECONDS; any change that could send a route elsewhere (consent, a
+# reissue, a member leaving, a pledge withdrawn) moves one of its stamps, which misses
+# the entry and takes the full path, which finds the route again.
+ROUTE_SECONDS = 10 * 60
+# Routes kept in each worker's memory (a district's codes, pledges and pages many times
+# over); the least recently used go first.
+ROUTES_IN_WORKER = 20_000
 
 
-def _route_key(token: str) -> str:
-    return f"public-token-route:{token}"
+@dataclass(frozen=True)
+class PageRoute:
+    key: str  # names the cached entry: kind, ids, page number
+    stamps: tuple[str, ...]  # the stamps of all it shows (branches.stamps)
+    # Names what is shown, for the ETag, when several routes show the same page (the
+    # retired page of every departed code of a branch); the key when empty.
+    shows: str = ""
 
 
-def remember_token_route(*, token: str, key: str, branch_ids: list[int]) -> None:
-    cache.set(_route_key(token), (key, tuple(sorted(set(branch_ids)))), TOKEN_ROUTE_SECONDS)
+class _WorkerRoutes:
+    """A small LRU of routes with their expiry, private to the worker process."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.routes: OrderedDict[str, tuple[float, PageRoute]] = OrderedDict()
+
+    def get(self, name: str) -> PageRoute | None:
+        found = self.routes.get(name)
+        if found is None:
+            return None
+        expires, route = found
+        if expires < time.monotonic():
+            del self.routes[name]
+            return None
+        self.routes.move_to_end(name)
+        return route
+
+    def put(self, name: str, route: PageRoute) -> None:
+        self.routes[name] = (time.monotonic() + ROUTE_SECONDS, route)
+        self.routes.move_to_end(name)
+        while len(self.routes) > self.size:
+            self.routes.popitem(last=False)
+
+    def clear(self) -> None:
+        self.routes.clear()
 
 
-def branches_stamp(branch_ids) -> datetime.datetime | None:
-    """The newest public change stamp among these branches: one query, written in SQL
-    because it runs on every scan of a cached code and the ORM's compiling of it costs
-    more than the query."""
-    from branches.models import Branch
-
-    ids = [int(pk) for pk in branch_ids]
-    if not ids:
-        return None
-    table = connection.ops.quote_name(Branch._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT public_changed_at FROM {table} WHERE id IN ({placeholders})", ids)
-        stamps = [_as_aware(value) for (value,) in cursor.fetchall()]
-    return max(stamps, default=None)
+_worker_routes = _WorkerRoutes(ROUTES_IN_WORKER)
 
 
-def _as_aware(value) -> datetime.datetime:
-    # PostgreSQL gives an aware datetime; SQLite gives the stored UTC text.
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=datetime.UTC)
-    return value
+def _route_key(name: str) -> str:
+    return "public-route:" + hashlib.sha256(name.encode()).hexdigest()[:32]
 
 
-def cached_token_response(request: HttpRequest, *, token: str) -> HttpResponse | None:
-    """The cached page (or a 304) of a code seen before; None when it must be built."""
-    route = cache.get(_route_key(token))
+def remembered_route(name: str) -> PageRoute | None:
+    """The route remembered under `name`, from the worker or the shared cache."""
+    route = _worker_routes.get(name)
     if route is None:
+        route = cache.get(_route_key(name))
+        if route is not None:
+            _worker_routes.put(name, route)
+    return route
+
+
+def remember_route(name: str, route: PageRoute) -> None:
+    _worker_routes.put(name, route)
+    cache.set(_route_key(name), route, ROUTE_SECONDS)
+
+
+def forget_routes_in_worker() -> None:
+    """Empty this worker's routes (tests; the shared cache is cleared on its own)."""
+    _worker_routes.clear()
+
+
+def _entry_key(route: PageRoute) -> str:
+    # The page's name may hold a visitor's search text: hashed into a safe key.
+    identity = f"{page_code_version()}|{page_period()}|{route.key}"
+    return "public-page:" + hashlib.sha256(identity.encode()).hexdigest()[:40]
+
+
+def _signature(route: PageRoute, stamps: dict[str, datetime.datetime]) -> tuple:
+    return tuple((name, stamps[name]) for name in route.stamps)
+
+
+def _respond(request: HttpRequest, entry: tuple) -> HttpResponse:
+    """The cached page (or a 304) from its entry: (signature, ETag, Last-Modified, body)."""
+    _signature_, etag, last_modified, body = entry
+    response = HttpResponse()
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
+    answer = get_conditional_response(
+        request, etag=etag, last_modified=last_modified, response=response
+    )
+    if answer is response:
+        response.content = body
+    return answer
+
+
+def cached_page(request: HttpRequest, *, route: PageRoute) -> HttpResponse | None:
+    """The page (or a 304) when its cached entry was rendered under today's stamps; None
+    when it must be rendered. One cache round trip, no query while the stamps' copies
+    are in the cache."""
+    entry_key = _entry_key(route)
+    stamps, found = read_stamps(route.stamps, also=[entry_key], needs=entry_key)
+    entry = found.get(entry_key)
+    if entry is None or entry[0] != _signature(route, stamps):
         return None
-    key, branch_ids = route
-    changed_at = branches_stamp(branch_ids)
-    if changed_at is None:
-        return None
-    return public_page_response(request, key=key, changed_at=changed_at, render=None)
+    return _respond(request, entry)
+
+
+def page_response(
+    request: HttpRequest,
+    *,
+    route: PageRoute,
+    render: Callable[[], str],
+    known_stamps: dict[str, datetime.datetime] | None = None,
+) -> HttpResponse:
+    """The page, shareable by every visitor and proxy: Cache-Control public with
+    PUBLIC_PAGE_MAX_AGE, an ETag and Last-Modified from its stamps, 304 to a matching
+    If-None-Match (or, without one, If-Modified-Since); rendered by `render` only when
+    the cache has no entry rendered under today's stamps (or in this period), and kept.
+    `known_stamps` are stamps the caller read from the database with the page's target,
+    which spare a query when their cached copies are missing.
+
+    The stamps are read before rendering: a change committed while the page renders
+    leaves an entry that the moved stamp no longer matches."""
+    entry_key = _entry_key(route)
+    stamps, found = read_stamps(route.stamps, also=[entry_key], known=known_stamps)
+    signature = _signature(route, stamps)
+    entry = found.get(entry_key)
+    if entry is None or entry[0] != signature:
+        shows = route.shows or route.key
+        identity = f"{page_code_version()}|{page_period()}|{shows}|{signature!r}"
+        etag = quote_etag(hashlib.sha256(identity.encode()).hexdigest()[:24])
+        last_modified = int(max(stamps.values(), default=EPOCH).timestamp())
+        if request.headers.get("if-none-match") == etag:
+            return _respond(request, (signature, etag, last_modified, b""))
+        entry = (signature, etag, last_modified, render().encode())
+        cache.set(entry_key, entry, PAGE_CACHE_SECONDS)
+    return _respond(request, entry)

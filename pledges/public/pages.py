@@ -11,7 +11,6 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     prefetch_related_objects,
 )
@@ -73,7 +72,6 @@ class TokenTarget:
     kind: str  # "member", "branch" or "retired"
     branch: Branch
     member: Member | None
-    changed_at: datetime.datetime
 
     MEMBER = "member"
     BRANCH = "branch"
@@ -83,26 +81,11 @@ class TokenTarget:
 def resolve_token(token: str) -> TokenTarget | None:
     """The live member, live branch or retired code with this token; None if unknown.
 
-    One query for a member's code (the codes on the wall), two for any other. The
-    target's `changed_at` is the stamp of everything its page shows.
+    One query for a member's code (the codes on the wall), two for any other.
     """
-    # A member who moved keeps pledges owned by the old branch: their stamp counts too.
-    owners_stamp = (
-        Pledge.objects.filter(member=OuterRef("pk"))
-        .order_by("-owner_branch__public_changed_at")
-        .values("owner_branch__public_changed_at")[:1]
-    )
-    member = (
-        Member.objects.filter(public_token=token)
-        .select_related("branch__committee")
-        .annotate(owners_changed_at=Subquery(owners_stamp))
-        .first()
-    )
+    member = Member.objects.filter(public_token=token).select_related("branch__committee").first()
     if member is not None:
-        stamps = [member.branch.public_changed_at]
-        if member.owners_changed_at and member.public_page_enabled:
-            stamps.append(member.owners_changed_at)
-        return TokenTarget(TokenTarget.MEMBER, member.branch, member, max(stamps))
+        return TokenTarget(TokenTarget.MEMBER, member.branch, member)
     live = (
         Branch.objects.filter(public_token=token)
         .annotate(retired=Value(False, output_field=BooleanField()))
@@ -117,18 +100,20 @@ def resolve_token(token: str) -> TokenTarget | None:
     if branch is None:
         return None
     kind = TokenTarget.RETIRED if branch.retired else TokenTarget.BRANCH
-    return TokenTarget(kind, branch, None, branch.public_changed_at)
+    return TokenTarget(kind, branch, None)
 
 
-def member_owner_branch_ids(*, member: Member) -> list[int]:
-    """The branches owning the member's pledges (their own, and any they pledged in
-    before moving): the stamps of these are the stamp of the member's page."""
-    return list(
+def member_page_stamps(*, member: Member) -> dict[int, datetime.datetime]:
+    """The branches whose stamps are the stamp of the member's page, with those stamps:
+    the member's own and every branch owning one of their pledges (one they pledged in
+    before moving). One query; the member comes with their branch (resolve_token)."""
+    owners = (
         Pledge.objects.filter(member=member)
         .order_by()
-        .values_list("owner_branch_id", flat=True)
+        .values_list("owner_branch_id", "owner_branch__public_changed_at")
         .distinct()
     )
+    return {member.branch_id: member.branch.public_changed_at, **dict(owners)}
 
 
 # ---------------------------------------------------------------------------
@@ -289,11 +274,16 @@ def public_pledge(*, pledge_id: int) -> Pledge | None:
     )
     if pledge is None or (pledge.member_id and not pledge.member.public_page_enabled):
         return None
-    stamps = [pledge.owner_branch.public_changed_at]
-    if pledge.member_id:
-        stamps.append(pledge.member.branch.public_changed_at)
-    pledge.changed_at = max(stamps)
     return pledge
+
+
+def pledge_page_stamps(pledge: Pledge) -> dict[int, datetime.datetime]:
+    """The branches whose stamps cover the pledge's page, with those stamps: its owner,
+    and its member's branch (the member's consent and name)."""
+    stamps = {pledge.owner_branch_id: pledge.owner_branch.public_changed_at}
+    if pledge.member_id:
+        stamps[pledge.member.branch_id] = pledge.member.branch.public_changed_at
+    return stamps
 
 
 def pledge_public_page(*, pledge: Pledge) -> Pledge:

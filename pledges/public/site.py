@@ -1,12 +1,11 @@
 """The district public site: totals and completion of each committee and branch, and
 search by branch or member name."""
 
-import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,15 +32,6 @@ INLINE_BRANCHES_LIMIT = 300
 
 def committee_by_id(committee_id: int) -> Committee | None:
     return Committee.objects.filter(pk=committee_id).first()
-
-
-def site_changed_at(*, committee: Committee | None = None) -> datetime.datetime:
-    """The newest change on any board under the committee (everywhere when None)."""
-    branches = Branch.objects.all()
-    if committee is not None:
-        branches = branches.filter(committee__path__startswith=committee.path)
-    stamp = branches.aggregate(newest=Max("public_changed_at"))["newest"]
-    return stamp or datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
 @dataclass

@@ -34,7 +34,7 @@ def _not_found() -> HttpResponse:
     return HttpResponseNotFound(_("没有这个二维码。"), content_type="text/plain; charset=utf-8")
 
 
-def _qr_response(request, token_text: str, *, render_image, content_type: str) -> HttpResponse:
+def _qr_response(request, token_text: str, *, kind: str, content_type: str) -> HttpResponse:
     """The image of a live token, whatever the address did before. Unknown and retired
     tokens count as failed lookups against the same per-address limit as the code pages
     (/q/<token>/), and are refused (429) over it, so the images offer no second way to
@@ -42,7 +42,8 @@ def _qr_response(request, token_text: str, *, render_image, content_type: str) -
     token = normalise_token(token_text)
     if not public.token_is_well_formed(token):
         return _not_found()
-    if not qr.token_is_live(token):
+    image = qr.live_image(token, kind=kind)
+    if image is None:
         if public.lookup_missed(address=public.client_address(request)):
             response = HttpResponse(
                 _("查询过于频繁，请稍后再试。"),
@@ -56,7 +57,7 @@ def _qr_response(request, token_text: str, *, render_image, content_type: str) -
     etag = f'"{token}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        response = HttpResponse(render_image(token), content_type=content_type)
+        response = HttpResponse(image, content_type=content_type)
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=QR_MAX_AGE)
     return response
@@ -64,12 +65,12 @@ def _qr_response(request, token_text: str, *, render_image, content_type: str) -
 
 @require_safe
 def qr_svg(request, token: str):
-    return _qr_response(request, token, render_image=qr.qr_svg, content_type="image/svg+xml")
+    return _qr_response(request, token, kind="svg", content_type="image/svg+xml")
 
 
 @require_safe
 def qr_png(request, token: str):
-    return _qr_response(request, token, render_image=qr.qr_png, content_type="image/png")
+    return _qr_response(request, token, kind="png", content_type="image/png")
 
 
 # ---------------------------------------------------------------------------

@@ -21,10 +21,10 @@ X-Forwarded-For is never trusted.
 
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from branches.http import parse_id
+from branches.stamps import branch_stamp, scope_stamp
 from branches.tokens import normalise_token
 from pledges import public
 from pledges.public import TokenTarget
@@ -61,9 +61,12 @@ def by_token(request, token):
     token = normalise_token(token)
     if not public.token_is_well_formed(token):
         return _not_found()
-    cached = public.cached_token_response(request, token=token)
-    if cached is not None:
-        return cached
+    route_name = f"token:{token}"
+    route = public.remembered_route(route_name)
+    if route is not None:
+        cached = public.cached_page(request, route=route)
+        if cached is not None:
+            return cached
     target = public.resolve_token(token)
     if target is None:
         # Only a code that names nothing counts, and only it is refused once the address
@@ -74,48 +77,63 @@ def by_token(request, token):
     member = target.member
     if target.kind == TokenTarget.MEMBER and not member.is_active:
         # Off the roll: the code is out of use as if reissued. Leaving (or coming back)
-        # saves the member, which bumps this branch's stamp and drops the cached route.
-        target = TokenTarget(
-            TokenTarget.RETIRED, target.branch, None, target.branch.public_changed_at
-        )
+        # saves the member, which bumps this branch's stamp and misses the cached page.
+        target = TokenTarget(TokenTarget.RETIRED, target.branch, None)
+    # The stamps of what the page shows, as the lookup read them.
+    stamps = {target.branch.pk: target.branch.public_changed_at}
+    shows = ""
     if target.kind == TokenTarget.MEMBER and member.public_page_enabled:
-        key = f"member:{member.pk}"
         # The page shows pledges owned by any branch the member pledged in.
-        branch_ids = [member.branch_id, *public.member_owner_branch_ids(member=member)]
+        stamps = public.member_page_stamps(member=member)
         render = lambda: render_to_string(  # noqa: E731
             "pledges/public/member.html", {"page": public.member_public_page(member=member)}
         )
     elif target.kind == TokenTarget.RETIRED:
         branch = target.branch
-        key, branch_ids = f"retired:{branch.pk}", [branch.pk]
+        # Every departed code of the branch shows the same page.
+        shows = f"retired:{branch.pk}"
         render = lambda: render_to_string(  # noqa: E731
             "pledges/public/retired.html", {"branch": branch}
         )
     else:
         # A branch's code, or a member's whose public page is off: the board.
         notice = target.kind == TokenTarget.MEMBER
-        key = f"board:{target.branch.pk}:{timezone.localdate().year}:{int(notice)}"
-        branch_ids = [target.branch.pk]
         render = lambda: render_to_string(  # noqa: E731
             "pledges/public/board.html",
             {"board": public.branch_board(branch_id=target.branch.pk), "notice": notice},
         )
-    public.remember_token_route(token=token, key=key, branch_ids=branch_ids)
-    return public.public_page_response(
-        request, key=key, changed_at=target.changed_at, render=render
-    )
+    # Keyed by the code, not by what it shows: a reissued code never finds the page its
+    # member's new code renders.
+    route, known = _route_of(route_name, stamps, shows=shows)
+    public.remember_route(route_name, route)
+    return public.page_response(request, route=route, render=render, known_stamps=known)
+
+
+def _route_of(name: str, stamps: dict, *, shows: str = ""):
+    """The route of a page showing these branches (id → stamp as read with its target),
+    and those stamps by name."""
+    known = {branch_stamp(pk): stamp for pk, stamp in stamps.items()}
+    return public.PageRoute(key=name, stamps=tuple(sorted(known)), shows=shows), known
 
 
 @require_safe
 def pledge_page(request, pledge_id):
     """One public pledge, in full."""
+    route_name = f"pledge:{pledge_id}"
+    route = public.remembered_route(route_name)
+    if route is not None:
+        cached = public.cached_page(request, route=route)
+        if cached is not None:
+            return cached
     pledge = public.public_pledge(pledge_id=pledge_id)
     if pledge is None:
         return _not_found()
-    return public.public_page_response(
+    route, known = _route_of(route_name, public.pledge_page_stamps(pledge))
+    public.remember_route(route_name, route)
+    return public.page_response(
         request,
-        key=f"pledge:{pledge.pk}",
-        changed_at=pledge.changed_at,
+        route=route,
+        known_stamps=known,
         render=lambda: render_to_string(
             "pledges/public/pledge.html", {"pledge": public.pledge_public_page(pledge=pledge)}
         ),
@@ -125,17 +143,30 @@ def pledge_page(request, pledge_id):
 @require_safe
 def district_site(request):
     """The district's totals and committees (`?c=<committee id>`: one committee's)."""
-    committee = None
+    committee_id = None
     if "c" in request.GET:
         committee_id = _positive_int(request.GET["c"])
-        committee = public.committee_by_id(committee_id) if committee_id else None
-        if committee is None:
+        if committee_id is None:
             return _not_found()
     page = _positive_int(request.GET.get("page")) or 1
-    return public.public_page_response(
+    route_name = f"district:{committee_id or 'top'}:{page}"
+    route = public.remembered_route(route_name)
+    if route is not None:
+        cached = public.cached_page(request, route=route)
+        if cached is not None:
+            return cached
+    committee = None
+    if committee_id is not None:
+        committee = public.committee_by_id(committee_id)
+        if committee is None:
+            return _not_found()
+    route = public.PageRoute(
+        key=route_name, stamps=(scope_stamp(committee.path if committee else ""),)
+    )
+    public.remember_route(route_name, route)
+    return public.page_response(
         request,
-        key=f"district:{committee.pk if committee else 'top'}:{page}",
-        changed_at=public.site_changed_at(committee=committee),
+        route=route,
         render=lambda: render_to_string(
             "pledges/public/district.html",
             {"site": public.district_page(committee=committee, page=page)},
@@ -148,10 +179,9 @@ def search(request):
     """Branches and members by name (`?q=`)."""
     query = request.GET.get("q", "")[: public.SEARCH_QUERY_MAX_LENGTH]
     query = " ".join(query.split())
-    return public.public_page_response(
+    return public.page_response(
         request,
-        key=f"search:{query}",
-        changed_at=public.site_changed_at(),
+        route=public.PageRoute(key=f"search:{query}", stamps=(scope_stamp(""),)),
         render=lambda: render_to_string(
             "pledges/public/search.html", {"results": public.public_search(query=query)}
         ),

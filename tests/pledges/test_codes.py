@@ -159,6 +159,29 @@ def test_qr_image_of_unknown_or_retired_token_is_404(org, client, kind, token):
 
 
 @pytest.mark.parametrize("kind", ["svg", "png"])
+def test_qr_image_once_served_costs_no_query(org, client, kind, django_assert_num_queries):
+    member = make_member(org.branch)
+    first = client.get(qr_url(kind, member.public_token))
+
+    with django_assert_num_queries(0):
+        again = client.get(qr_url(kind, member.public_token))
+
+    assert again.status_code == 200
+    assert again.content == first.content
+
+
+@pytest.mark.parametrize("kind", ["svg", "png"])
+def test_qr_image_of_a_reissued_code_is_dropped_at_once(org, client, kind):
+    member = make_member(org.branch)
+    token = member.public_token
+    assert client.get(qr_url(kind, token)).status_code == 200
+
+    services.member_token_reissue(member=member, actor=org.secretary)
+
+    assert client.get(qr_url(kind, token)).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["svg", "png"])
 def test_qr_image_misses_are_rate_limited_with_the_code_pages(org, client, kind):
     member = make_member(org.branch)
     for _ in range(public.MISS_LIMIT):
