@@ -34,7 +34,7 @@ from pledges.models import (
     ProgressRecord,
     TimeNode,
 )
-from pledges.progress import set_progress, with_node_counts
+from pledges.progress import set_progress, set_progress_from_nodes, with_node_counts
 from pledges.public.figures import Figures, branches_with_public_figures, count_rows
 from pledges.selectors import RESUBMISSION_FIELDS
 from pledges.workflow import DONE_STATUSES
@@ -137,8 +137,13 @@ class HistoryEvent:
         return bool(self.field_label)
 
 
-def _set_percent(pledge: Pledge) -> Pledge:
-    set_progress(pledge)
+def _set_percent(pledge: Pledge, *, nodes: list[TimeNode] | None = None) -> Pledge:
+    """The progress bar from the pledge's `with_node_counts`, or from its time nodes when
+    they are loaded anyway."""
+    if nodes is None:
+        set_progress(pledge)
+    else:
+        set_progress_from_nodes(pledge, nodes)
     pledge.is_done = pledge.status in DONE_STATUSES
     return pledge
 
@@ -174,7 +179,7 @@ def public_pledges_in_full(pledges: QuerySet[Pledge]) -> list[Pledge]:
     """
     records = ProgressRecord.objects.filter(pledge=OuterRef("pk"))
     pledges = list(
-        with_node_counts(pledges.public())
+        pledges.public()
         .annotate(records_total=count_rows(records, "pledge"))
         .select_related("member", "branch", "owner_branch")
         .order_by("-year", "due_date", "pk")
@@ -222,7 +227,8 @@ def public_pledges_in_full(pledges: QuerySet[Pledge]) -> list[Pledge]:
             )
         )
     for pledge in pledges:
-        _set_percent(pledge)
+        # From the time nodes loaded here: two counting subqueries fewer to compile.
+        _set_percent(pledge, nodes=pledge.public_nodes)
         closings = [
             _closing_event(node)
             for node in pledge.public_nodes
