@@ -157,3 +157,40 @@ def test_the_copies_never_drift_from_the_database(org, django_capture_on_commit_
         Branch.objects.all().mark_public_changed()
     found, _ = read_stamps(names)
     assert found == {name: _fresh_from_database(name) for name in names}
+
+
+@pytest.mark.redis
+def test_a_change_through_one_worker_shows_through_another_at_once(
+    redis_cache, org, client, django_capture_on_commit_callbacks
+):
+    """On the shared cache: a worker that has the page cached (and its route remembered)
+    serves the change on its next request, without any query to notice it."""
+    from django.urls import reverse
+
+    from pledges.public.caching import forget_routes_in_worker
+    from pledges.services.progress import progress_record_create
+
+    member = factories.make_member(org.branch, name="共享缓存党员")
+    pledge = factories.walk_to(
+        factories.make_pledge(member=member),
+        "in_progress",
+        secretary=org.secretary,
+        staff=org.district_staff,
+    )
+    url = reverse("public:by_token", args=[member.public_token])
+    assert client.get(url).status_code == 200
+    # Another worker: its own remembered routes, the same Redis.
+    forget_routes_in_worker()
+    assert client.get(url).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        progress_record_create(
+            pledge=pledge,
+            actor=org.secretary,
+            happened_on=datetime.date.today(),
+            description="另一台服务器上记录的进展",
+        )
+
+    org.branch.refresh_from_db()
+    assert redis_cache.get(COPY + branch_stamp(org.branch.pk)) == org.branch.public_changed_at
+    assert "另一台服务器上记录的进展" in client.get(url).content.decode()
