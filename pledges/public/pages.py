@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     BooleanField,
-    OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -35,7 +33,7 @@ from pledges.models import (
     TimeNode,
 )
 from pledges.progress import set_progress, set_progress_from_nodes, with_node_counts
-from pledges.public.figures import Figures, branches_with_public_figures, count_rows
+from pledges.public.figures import Figures, branches_with_public_figures
 from pledges.selectors import RESUBMISSION_FIELDS
 from pledges.workflow import DONE_STATUSES
 
@@ -177,37 +175,38 @@ def public_pledges_in_full(pledges: QuerySet[Pledge]) -> list[Pledge]:
     (`last_update`), the progress bar (`percent`, `bar`: pledges.progress), and the newest approved
     comments of villagers (`public_comments`) for the feedback include.
     """
-    records = ProgressRecord.objects.filter(pledge=OuterRef("pk"))
     pledges = list(
         pledges.public()
-        .annotate(records_total=count_rows(records, "pledge"))
         .select_related("member", "branch", "owner_branch")
         .order_by("-year", "due_date", "pk")
     )
     if not pledges:
         return []
-    prefetch_related_objects(
-        pledges,
-        Prefetch(
-            "time_nodes",
-            queryset=TimeNode.objects.order_by("due_on", "pk"),
-            to_attr="public_nodes",
-        ),
-        Prefetch(
-            "progress_records",
-            queryset=ProgressRecord.objects.order_by("-happened_on", "-pk")[:LATEST_RECORDS],
-            to_attr="latest_records",
-        ),
-        "latest_records__photos",
-        Prefetch(
-            "feedback",
-            queryset=Feedback.objects.filter(comment_status=CommentStatus.APPROVED).order_by(
-                "-created_at", "-pk"
-            )[:LATEST_COMMENTS],
-            to_attr="public_comments",
-        ),
-    )
+    # Plain queries grouped here rather than prefetches with windowed slices: the same
+    # rows, at a fraction of the ORM's cost of building the queries, which is most of a
+    # page's rendering time (the database answers in well under a millisecond).
     ids = [pledge.pk for pledge in pledges]
+    nodes: dict[int, list[TimeNode]] = defaultdict(list)
+    for node in TimeNode.objects.filter(pledge_id__in=ids).order_by("due_on", "pk"):
+        nodes[node.pledge_id].append(node)
+    records: dict[int, list[ProgressRecord]] = defaultdict(list)
+    shown_records = ProgressRecord.objects.filter(pledge_id__in=ids).only(
+        "pledge_id", "happened_on", "description", "created_at"
+    )
+    for record in shown_records.order_by("-happened_on", "-pk"):
+        records[record.pledge_id].append(record)
+    newest = [record for rows in records.values() for record in rows[:LATEST_RECORDS]]
+    prefetch_related_objects(newest, "photos")
+    comments: dict[int, list[Feedback]] = defaultdict(list)
+    approved = Feedback.objects.filter(pledge_id__in=ids, comment_status=CommentStatus.APPROVED)
+    for feedback in approved.order_by("-created_at", "-pk"):
+        if len(comments[feedback.pledge_id]) < LATEST_COMMENTS:
+            comments[feedback.pledge_id].append(feedback)
+    for pledge in pledges:
+        pledge.public_nodes = nodes[pledge.pk]
+        pledge.latest_records = records[pledge.pk][:LATEST_RECORDS]
+        pledge.records_total = len(records[pledge.pk])
+        pledge.public_comments = comments[pledge.pk]
     history: dict[int, list[HistoryEvent]] = defaultdict(list)
     moves = PledgeTransition.objects.filter(pledge_id__in=ids, move__in=list(HISTORY_MOVES))
     for pledge_id, move, at in moves.values_list("pledge_id", "move", "created_at"):
