@@ -2,13 +2,16 @@
 
 Roles are data (`Branch.secretary`, `CommitteeStaff`); nothing here names a user or
 a group. The staff paths of a user are read once and kept on the user object, so a
-page that checks many objects runs one query for them.
+page that checks many objects runs one query for them; so is the branch the user is
+secretary of (branches.selectors.secretary_branch).
 """
 
 from branches.enums import StaffRole
 from branches.models import Branch, Committee, CommitteeStaff
 
 _PATHS_ATTR = "_pledgewall_staff_paths"
+# Where branches.selectors.secretary_branch keeps its answer; forget_roles drops it.
+SECRETARY_BRANCH_ATTR = "_pledgewall_secretary_branch"
 
 
 def _role_paths(user) -> dict[str, tuple[str, ...]]:
@@ -38,8 +41,9 @@ def organisation_committee_paths(user) -> tuple[str, ...]:
 
 def forget_roles(user) -> None:
     """Drop the roles read for this user object, after a change to them."""
-    if hasattr(user, _PATHS_ATTR):
-        delattr(user, _PATHS_ATTR)
+    for attr in (_PATHS_ATTR, SECRETARY_BRANCH_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def is_branch_secretary(user, branch: Branch) -> bool:

@@ -2,7 +2,11 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from branches.models import Branch, Committee, Member
-from branches.permissions import organisation_committee_paths, staff_committee_paths
+from branches.permissions import (
+    SECRETARY_BRANCH_ATTR,
+    organisation_committee_paths,
+    staff_committee_paths,
+)
 
 
 def committee_subtree(*, committee: Committee) -> QuerySet[Committee]:
@@ -46,10 +50,22 @@ def member_for(*, user, member_id: int) -> Member:
 
 
 def secretary_branch(*, user) -> Branch | None:
-    """The branch the user is secretary of (the first, should there be several)."""
+    """The branch the user is secretary of (the first, should there be several).
+
+    Read once and kept on the user object, as the staff paths are (branches.permissions):
+    the navigation (branches.context_processors.workspace) and the page both ask, and a
+    request's user object lives as long as the request. forget_roles drops it."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Branch.objects.filter(secretary=user).select_related("committee").order_by("pk").first()
+    # A tuple, so that "no branch" is remembered too.
+    kept = getattr(user, SECRETARY_BRANCH_ATTR, None)
+    if kept is None:
+        branch = (
+            Branch.objects.filter(secretary=user).select_related("committee").order_by("pk").first()
+        )
+        kept = (branch,)
+        setattr(user, SECRETARY_BRANCH_ATTR, kept)
+    return kept[0]
 
 
 def _under(paths, field: str = "path") -> Q:

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_POST
 from branches.forms import add_service_error
 from branches.http import safe_next_url
 from branches.permissions import can_manage_branch
-from pledges.enums import NeedCategory, NeedStatus
+from pledges.enums import NeedCategory, NeedSource, NeedStatus, PledgeStatus, Urgency
 from pledges.forms.needs import NeedForm, NeedMergeForm
 from pledges.models import Need, Pledge
-from pledges.selectors import URGENCY_RANK, branch_for, need_for
+from pledges.selectors import URGENCY_RANK, branch_for, label_choices, need_for
 from pledges.services import needs as services
 
 NEEDS_PER_PAGE = 40
@@ -32,7 +32,8 @@ def require_manager(user, branch) -> None:
 
 def _needs_page(*, branch, status: str, category: str, page_number):
     """The chips with their counts (one query) and one page of needs, each with the pledges
-    that claim it and their pledgers (three queries: count, rows, pledges)."""
+    that claim it and their pledgers (two queries: rows, pledges; the chip counts the
+    pages), their choices labelled (label_choices)."""
     needs = Need.objects.filter(branch=branch)
     if category:
         needs = needs.filter(category=category)
@@ -53,11 +54,39 @@ def _needs_page(*, branch, status: str, category: str, page_number):
     shown = needs.exclude(status=NeedStatus.DROPPED) if status == CURRENT else needs
     if status != CURRENT:
         shown = shown.filter(status=status)
-    claims = Pledge.objects.select_related("member", "branch").order_by("pk")
+    claims = (
+        Pledge.objects.select_related("member", "branch")
+        .only("title", "status", "member", "branch", "member__name", "branch__name")
+        .order_by("pk")
+    )
     shown = shown.order_by(URGENCY_RANK, "created_at", "pk").prefetch_related(
         Prefetch("pledges", queryset=claims)
     )
-    return chips, Paginator(shown, NEEDS_PER_PAGE).get_page(page_number)
+    paginator = Paginator(shown, NEEDS_PER_PAGE)
+    # The chip of the list shown has counted it already: no COUNT query for the pages.
+    paginator.count = next(chip["count"] for chip in chips if chip["current"])
+    page = paginator.get_page(page_number)
+    needs = list(page)
+    label_choices(
+        needs, urgency=Urgency, status=NeedStatus, category=NeedCategory, source=NeedSource
+    )
+    claimed = [pledge for need in needs for pledge in need.pledges.all()]
+    label_choices(claimed, status=PledgeStatus)
+    detail_url = url_of_each("pledges:pledge_detail")
+    for pledge in claimed:
+        pledge.detail_url = detail_url(pledge.pk)
+    return chips, page
+
+
+# An id no row has, that reverse() puts in a URL once: see url_of_each.
+_MARKER_ID = 987654321
+
+
+def url_of_each(name: str):
+    """reverse(name, args=[pk]) as a function of pk, reversed once: a list of many rows
+    links each to its page, and reverse() costs more than the rest of a row."""
+    head, tail = reverse(name, args=[_MARKER_ID]).split(str(_MARKER_ID))
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 @login_required

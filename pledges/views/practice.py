@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from branches.http import parse_ids, safe_next_url
 from branches.permissions import can_manage_branch, is_upper_staff, staff_committee_paths
-from pledges.enums import PledgeMove, PledgeStatus, Step
+from pledges.enums import ActorRole, PledgeMove, PledgeStatus, Step
 from pledges.forms.practice import (
     ApprovalFilterForm,
     ProgressForm,
@@ -28,6 +28,7 @@ from pledges.progress import set_progress_from_nodes
 from pledges.selectors import (
     OPEN_STATUSES,
     branch_for,
+    label_choices,
     pledge_for,
     pledge_resubmission_changes,
     pledges_visible_to,
@@ -118,6 +119,13 @@ def _render_detail(request, pledge, *, withdraw_form=None, node_form=None, node_
     move_names = {move.name for move in moves}
     is_secretary = can_manage_branch(user, pledge.owner_branch)
     transitions = list(pledge.transitions.select_related("actor").order_by("created_at", "pk"))
+    label_choices(
+        transitions,
+        move=PledgeMove,
+        from_status=PledgeStatus,
+        to_status=PledgeStatus,
+        actor_role=ActorRole,
+    )
     returns = [t for t in transitions if t.move == PledgeMove.RETURN_FOR_REVISION]
     can_close_nodes = is_secretary and pledge.status in TIME_NODE_STATUSES
     nodes = list(pledge.time_nodes.order_by("due_on", "pk"))
@@ -351,7 +359,9 @@ def approvals(request):
     if not staff_committee_paths(request.user):
         raise PermissionDenied(_("只有上级党组织工作人员可以审核承诺。"))
     waiting = pledges_visible_to(user=request.user).filter(status=PledgeStatus.SUBMITTED)
-    places = (
+    # Each branch with pledges waiting, and how many: the filter's choices and, summed
+    # over the branches the filter keeps, the count of the pages (no COUNT query of its own).
+    places = list(
         waiting.order_by()
         .values_list(
             "owner_branch__committee_id",
@@ -359,20 +369,30 @@ def approvals(request):
             "owner_branch_id",
             "owner_branch__name",
         )
-        .distinct()
+        .annotate(waiting=Count("pk"))
     )
-    places = list(places)
-    committees = sorted({(c_id, c_name) for c_id, c_name, _b, _n in places}, key=lambda c: c[1])
-    branches = sorted({(b_id, b_name) for _c, _n, b_id, b_name in places}, key=lambda b: b[1])
+    committees = sorted({(c_id, c_name) for c_id, c_name, *_rest in places}, key=lambda c: c[1])
+    branches = sorted({(b_id, b_name) for _c, _n, b_id, b_name, _w in places}, key=lambda b: b[1])
     form = ApprovalFilterForm(request.GET or None, committees=committees, branches=branches)
     if form.is_bound and form.is_valid():
-        if form.cleaned_data["committee"]:
-            waiting = waiting.filter(owner_branch__committee_id=form.cleaned_data["committee"])
-        if form.cleaned_data["branch"]:
-            waiting = waiting.filter(owner_branch_id=form.cleaned_data["branch"])
+        if committee := form.cleaned_data["committee"]:
+            waiting = waiting.filter(owner_branch__committee_id=committee)
+            places = [place for place in places if place[0] == committee]
+        if branch := form.cleaned_data["branch"]:
+            waiting = waiting.filter(owner_branch_id=branch)
+            places = [place for place in places if place[2] == branch]
     transitions = PledgeTransition.objects.filter(pledge=OuterRef("pk"))
     waiting = (
-        waiting.select_related("owner_branch__committee", "member", "branch")
+        waiting.select_related("owner_branch__committee", "member")
+        .only(
+            "title",
+            "due_date",
+            "member",
+            "owner_branch",
+            "member__name",
+            "owner_branch__name",
+            "owner_branch__committee__name",
+        )
         .annotate(
             was_returned=Exists(transitions.filter(move=PledgeMove.RETURN_FOR_REVISION)),
             submitted_at=Subquery(
@@ -383,7 +403,9 @@ def approvals(request):
         )
         .order_by("submitted_at", "pk")
     )
-    page = Paginator(waiting, APPROVALS_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(waiting, APPROVALS_PER_PAGE)
+    paginator.count = sum(place[4] for place in places)
+    page = paginator.get_page(request.GET.get("page"))
     context = {"form": form, "page_obj": page, "today": timezone.localdate()}
     return render(request, "pledges/practice/approvals.html", context)
 

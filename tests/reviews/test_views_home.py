@@ -175,13 +175,26 @@ def test_home_runs_a_fixed_number_of_queries(client, org, size, django_assert_ma
 @pytest.mark.django_db
 def test_todo_selectors_count_queries_not_rows(org, django_assert_num_queries):
     _fill_branch(org, 5)
-    with django_assert_num_queries(5):
+    walked(org, S.APPROVED, title="待公示")
+    with django_assert_num_queries(4):  # returned and approved pledges are one query
         todo = secretary_todo(branch=org.branch)
     assert len(todo.returned) == 5
+    assert {pledge.status for pledge in todo.returned} == {S.RETURNED}
+    assert [pledge.title for pledge in todo.to_publish] == ["待公示"]
+    with django_assert_num_queries(0):  # what the page shows was fetched with the rows
+        shown = [str(pledge.pledger) for pledge in todo.returned + todo.to_publish]
+        shown += [f"{node.pledge.title} {node.pledge.pledger}" for node in todo.time_nodes]
+        shown += [member.name for member in todo.members_without_report]
+        shown += [need.get_urgency_display() for need in todo.open_needs]
+    assert len(shown) == 5 + 1 + 5 + 5 + 5
     fresh_user = type(org.district_staff).objects.get(pk=org.district_staff.pk)
     with django_assert_num_queries(4):  # staff paths, then the three lists
         todo = staff_todo(user=fresh_user)
     assert (len(todo.to_approve), len(todo.to_verify)) == (5, 5)
+    with django_assert_num_queries(0):
+        shown = [f"{p.title} {p.owner_branch.name} {p.pledger}" for p in todo.to_approve]
+        shown += [f"{p.title} {p.owner_branch.name} {p.pledger}" for p in todo.to_verify]
+    assert len(shown) == 10
 
 
 @pytest.mark.django_db
