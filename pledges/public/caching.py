@@ -60,8 +60,9 @@ def page_code_version() -> str:
     files += [
         *sorted((Path(__file__).parent.parent / "figures").glob("*.py")),
         Path(__file__).parent.parent / "progress.py",
-        # The chart of the six steps on the district site and the boards.
+        # The chart of the six steps on the district site and the boards, and its drawing.
         Path(__file__).parent.parent / "chart.py",
+        Path(__file__).parent.parent / "templatetags" / "charts.py",
     ]
     files += sorted((base / "templates" / "pledges" / "public").glob("*.html"))
     files += sorted((base / "templates" / "pledges" / "chart").glob("*.html"))

@@ -276,3 +276,32 @@ def test_figures_page_explains_the_public_chart(client):
     html = client.get(reverse("public:figures")).content.decode()
     assert 'id="chart"' in html
     assert "已公示承诺所回应的群众需求" in html
+
+
+def test_chart_drawing_is_remembered_per_distinct_figures(org, monkeypatch):
+    """{% chart_svg %} draws the same figures once and draws again when one moves."""
+    from django.template import Context, Template
+
+    from pledges.templatetags import charts as chart_tags
+
+    build(org)
+    chart = charts.public_chart(
+        branches=Branch.objects.filter(pk=org.branch.pk), title="范寨村党支部", today=TODAY
+    )
+    drawn = []
+    real_render = chart_tags.render_to_string
+    monkeypatch.setattr(
+        chart_tags, "render_to_string", lambda *a, **k: drawn.append(1) or real_render(*a, **k)
+    )
+    chart_tags._drawings.clear()
+    page = Template("{% load charts %}{% chart_svg chart %}")
+
+    first = page.render(Context({"chart": chart}))
+    again = page.render(Context({"chart": chart}))
+    chart.steps[0].count += 1
+    moved = page.render(Context({"chart": chart}))
+
+    assert first == again
+    assert len(drawn) == 2
+    assert moved != first
+    assert moved == real_render("pledges/chart/_chart.html", {"chart": chart})
