@@ -151,7 +151,9 @@ class StaffTodo:
 
 
 # Rows shown of each staff to-do; the count above them is of all, and a link leads to all.
-STAFF_LIST_LIMIT = 50
+# A phone's screen or two of each: the full lists (approvals, cross-off, the dashboard)
+# are where staff work through them, with filters.
+STAFF_LIST_LIMIT = 20
 
 
 def staff_todo(*, user, today: datetime.date | None = None) -> StaffTodo:
