@@ -117,6 +117,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # RedisCache). The rate limits and the public page cache live here; in the default, per-process
 # cache each worker counts on its own (`check --deploy` warns of it, pledgewall.W001).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same, keeping its redis-py client between calls (config/redis_cache.py).
+    CACHES["default"]["BACKEND"] = "config.redis_cache.RedisCache"
 CACHE_IS_SHARED = CACHES["default"]["BACKEND"] not in {
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",

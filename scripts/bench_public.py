@@ -11,8 +11,12 @@ the same settings (sync workers, DEBUG off), against PostgreSQL:
                  answering "ok" without a query (bench_urls); the yardstick of the shares
   healthz        /healthz (one SELECT 1)
   member cached  /q/<code>/ of one member of 范寨村, again and again
-  member cold    /q/<code>/ of a random member of the district with a public page, from a
-                 cache emptied just before (every worker's); no warm-up
+  member cold    /q/<code>/ of a random member of the district with a public page: every
+                 request a different page, as scans of the walls are, after every page has
+                 been asked --spread-passes times (a district's pages are each scanned now
+                 and then: the cache must hold all of them, not a hot few)
+  first render   the same, from a cache emptied just before (every worker's), no warm-up:
+                 each page rendered from the database (no target; the cost of a change)
   branch board   /q/<branch code>/ of 范寨村党支部
   district site  /
   pledge page    /p/<id>/, a published pledge of that member
@@ -57,6 +61,7 @@ Options (all optional):
   --rounds N           measure the whole list N times, interleaved; medians (default 1)
   --duration S         seconds measured per address (default 10)
   --warmup S           seconds of warm-up per address, not measured (default 3)
+  --spread-passes N    passes over every member page before the cold run (default 6)
   --connections N      concurrent connections (default 16)
   --threads N          wrk threads (default 1)
   --workers N          gunicorn sync workers (default 2)
@@ -71,6 +76,7 @@ import concurrent.futures
 import json
 import math
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -114,8 +120,10 @@ class Target:
     path: str = ""
     # Signed in as this user (the session cookie in every request).
     user: str = ""
-    # Random paths from the cold list, from an emptied cache, without warm-up.
+    # Random paths from the cold list.
     cold: bool = False
+    # The cold list from an emptied cache, without warm-up (else after --spread-passes).
+    emptied: bool = False
     # Concurrent connections when not --connections: 1 for the time one answer takes.
     connections: int = 0
 
@@ -188,6 +196,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--spread-passes", type=int, default=6)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
@@ -216,6 +225,7 @@ def targets_for(fixtures: dict) -> list[Target]:
         Target("healthz", "healthz", path="/healthz"),
         Target("cached", "member cached", path=f"/q/{token}/"),
         Target("cold", "member cold", path="/q/<random>/", cold=True),
+        Target("render", "first render", path="/q/<random>/", cold=True, emptied=True),
         Target("board", "branch board", path=f"/q/{fixtures['branch_token']}/"),
         Target("district", "district site", path="/"),
         Target("pledge", "pledge page", path=f"/p/{fixtures['pledge_id']}/"),
@@ -298,6 +308,25 @@ def check_answers(base: str, target: Target, cookies: dict, fixtures: dict) -> N
         raise SystemExit(f"{target.label} {target.path}: answers {answer.status}, not 200")
     if target.key == "cached" and fixtures["member_name"] not in answer.text:
         raise SystemExit(f"{target.path} does not show {fixtures['member_name']}")
+
+
+def spread_over(base: str, paths: list[str], *, passes: int) -> None:
+    """Ask every page `passes` times, sixteen at a time, in a new random order each pass:
+    the scans a district's walls see over a day, before the random run. Requests reach the
+    workers as they come free, so in the per-process cache a page is in a given worker's
+    after a few passes (each missing it with probability about 2 ** -passes)."""
+    rng = random.Random(12)
+
+    def ask(path: str) -> int:
+        return http_request(base + path).status
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        for _ in range(passes):
+            order = list(paths)
+            rng.shuffle(order)
+            failed = [status for status in pool.map(ask, order) if status != 200]
+            if failed:
+                raise SystemExit(f"{len(failed)} member pages did not answer 200 while spreading")
 
 
 def check_cold_paths(base: str, paths: list[str]) -> None:
@@ -468,8 +497,10 @@ def main() -> int:
                     )
                     url = base + ("/" if target.cold else target.path)
                     quiet_path = "/" if target.server == "raw" else "/bench/ok"
-                    if target.cold:
+                    if target.emptied:
                         empty_every_cache(base, servers[mode])
+                    elif target.cold:
+                        spread_over(base, cold_paths, passes=args.spread_passes)
                     elif args.warmup:
                         wrk(url, script, args, args.warmup, connections=target.connections)
                         drain(base, quiet_path, args.workers)
@@ -511,12 +542,17 @@ def main() -> int:
             print(f"Figures are the medians of {args.rounds} rounds; errors are summed.")
         for mode in modes:
             if "cold" in results[mode]:
+                print(
+                    f"member cold ({mode}): random over {len(cold_paths)} pages, after "
+                    f"{args.spread_passes} passes over all of them"
+                )
+            if "render" in results[mode]:
                 caches = args.workers if mode == "locmem" else 1
                 rendered = expected_render_share(
-                    int(results[mode]["cold"]["requests"]), len(cold_paths), caches
+                    int(results[mode]["render"]["requests"]), len(cold_paths), caches
                 )
                 print(
-                    f"member cold ({mode}): about {rendered:.0%} of its requests rendered the "
+                    f"first render ({mode}): about {rendered:.0%} of its requests rendered the "
                     f"page (random over {len(cold_paths)} pages, {caches} cache(s) emptied "
                     "before the run)"
                 )

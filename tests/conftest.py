@@ -70,7 +70,7 @@ def redis_cache(settings):
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
