@@ -190,7 +190,9 @@ def dashboard_figures(*, scope: Scope, today: datetime.date) -> Dashboard:
             counts[f"due_{index}"] = Count(
                 "pk", filter=counted_q(LIVE) & Q(due_date__gte=first, due_date__lt=after)
             )
-        pledges = Pledge.objects.filter(owner_branch__in=in_scope).order_by()
+        # Every count below is of the year (the definitions say so): the year in WHERE lets
+        # the scan skip last year's pledges instead of filtering them out of each count.
+        pledges = Pledge.objects.filter(owner_branch__in=in_scope, year=year).order_by()
         for item in (
             pledges.annotate(group=group("owner_branch__"))
             .values("group", "category")

@@ -22,7 +22,7 @@ from branches.models import Branch, Member
 from branches.permissions import is_branch_secretary, is_upper_staff, staff_committee_paths
 from pledges.enums import FeedbackChannel, FeedbackRating, PledgeStatus
 from pledges.figures import LIVE, count_rows, counted_q, done_q, overdue_q
-from pledges.models import Pledge
+from pledges.models import Feedback, Pledge
 from pledges.selectors import OPEN_STATUSES
 from pledges.workflow import PUBLIC_STATUSES
 from reviews.enums import ReviewRating
@@ -97,8 +97,13 @@ def branches_with_year_figures(
     )
 
 
-def _feedback_count(channel: FeedbackChannel, rating: FeedbackRating) -> Count:
-    return Count("feedback", filter=Q(feedback__channel=channel, feedback__rating=rating))
+def _feedback_count(channel: FeedbackChannel, rating: FeedbackRating):
+    """A pledge's feedback of one channel and rating, as a correlated subquery: computed
+    for the rows of the page only, where a join counted under GROUP BY would group every
+    pledge of the list before the page is cut from it."""
+    return count_rows(
+        Feedback.objects.filter(pledge=OuterRef("pk"), channel=channel, rating=rating), "pledge"
+    )
 
 
 @dataclass
@@ -155,19 +160,21 @@ def yearend_page(*, user, year: int, page_number=1, narrow=None) -> YearEndPage:
     filters); the figures count the whole list.
     """
     pledges = yearend_pledges(user=user, year=year)
-    has_rating = Exists(latest_evaluations(year=year).filter(pledge=OuterRef("pk")))
-    has_published = Exists(
-        YearEndEvaluation.objects.filter(pledge=OuterRef("pk"), year=year, is_published=True)
+    # The figures from the evaluations' side: a semi-join on the list's pledges counts in
+    # one pass what an EXISTS per pledge would probe for each of them.
+    evaluations = YearEndEvaluation.objects.filter(year=year, pledge__in=pledges.values("pk"))
+    latest = Q(corrected_by__isnull=True)
+    figures = evaluations.aggregate(
+        rated=Count("pledge", distinct=True, filter=latest),
+        waiting=Count(
+            "pledge", distinct=True, filter=latest & Q(pledge__status=PledgeStatus.VERIFIED)
+        ),
+        published=Count("pledge", distinct=True, filter=Q(is_published=True)),
     )
-    figures = pledges.annotate(has_rating=has_rating, has_published=has_published).aggregate(
-        total=Count("pk"),
-        rated=Count("pk", filter=Q(has_rating=True)),
-        waiting=Count("pk", filter=Q(has_rating=True, status=PledgeStatus.VERIFIED)),
-        published=Count("pk", filter=Q(has_published=True)),
-    )
+    figures["total"] = pledges.count()
+    listed = narrow(pledges) if narrow else pledges
     rows = (
-        (narrow(pledges) if narrow else pledges)
-        .select_related("owner_branch__committee", "member", "branch")
+        listed.select_related("owner_branch__committee", "member", "branch")
         .annotate(
             online_satisfied=_feedback_count(FeedbackChannel.ONLINE, FeedbackRating.SATISFIED),
             online_fairly=_feedback_count(FeedbackChannel.ONLINE, FeedbackRating.FAIRLY_SATISFIED),
@@ -191,7 +198,12 @@ def yearend_page(*, user, year: int, page_number=1, narrow=None) -> YearEndPage:
         )
         .order_by("owner_branch__committee__path", "owner_branch__name", "-branch", "pk")
     )
-    page = Paginator(rows, YEAREND_PAGE_SIZE).get_page(page_number)
+    paginator = Paginator(rows, YEAREND_PAGE_SIZE)
+    if listed is pledges:
+        # Nothing narrowed (the filters return the queryset itself): the list is the
+        # figures' whole list, already counted.
+        paginator.count = figures["total"]
+    page = paginator.get_page(page_number)
     quarterly: dict[int, list[str]] = {}
     for pledge_id, rating in QuarterlyReview.objects.filter(
         pledge__in=[pledge.pk for pledge in page.object_list],

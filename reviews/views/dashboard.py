@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.permissions import staff_committee_paths
-from branches.xlsx import workbook_response
+from branches.xlsx import workbook_stream_response
 from pledges.enums import NeedStatus, PledgeStatus, Step
 from pledges.figures import LIVE, Figures
 from pledges.figures.steps import NEED_CLAIM_DAYS
@@ -129,7 +129,7 @@ def dashboard_export(request):
         today=today,
     )
     name = scope.chosen.name if scope.chosen else _("双承诺统计")
-    return workbook_response(filename=f"{name}-{today:%Y%m%d}.xlsx", sheets=sheets)
+    return workbook_stream_response(filename=f"{name}-{today:%Y%m%d}.xlsx", sheets=sheets)
 
 
 @login_required

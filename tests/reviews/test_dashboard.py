@@ -357,7 +357,9 @@ def test_dashboard_export_opens_with_the_figures(org, client_as):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert "attachment" in response["Content-Disposition"]
-    book = load_workbook(io.BytesIO(response.content))
+    # Streamed from a write-only workbook, not held whole in memory.
+    assert response.streaming
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames == ["总体", "各党委", "各支部", "各类别"]
     expected = expected_figures(branches_under(org.district), today)
 
@@ -410,7 +412,7 @@ def test_dashboard_export_opens_with_the_figures(org, client_as):
 def test_dashboard_export_narrowed_to_committee(org, client_as):
     build_data(org)
     response = client_as("district_staff").get(EXPORT_URL, {"c": org.other_town.pk})
-    book = load_workbook(io.BytesIO(response.content))
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     names = [row[1] for row in book["各支部"].iter_rows(min_row=2, values_only=True)]
     assert names == ["远村党支部"]
 

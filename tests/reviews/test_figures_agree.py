@@ -160,7 +160,7 @@ def export(client, committee=None):
     query = {"c": committee.pk} if committee else {}
     response = client.get(reverse("dashboard_export"), query)
     assert response.status_code == 200
-    book = load_workbook(io.BytesIO(response.content))
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     overall = {row[0]: row[1] for row in book["总体"].iter_rows(min_row=2, values_only=True)}
     committees = {row[0]: row for row in book["各党委"].iter_rows(min_row=2, values_only=True)}
     branches = {row[1]: row for row in book["各支部"].iter_rows(min_row=2, values_only=True)}
