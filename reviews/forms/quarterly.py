@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from branches.forms.fields import LongSelect
 from reviews.enums import ReviewRating
 from reviews.models import HalfYearNotice, QuarterlyBriefing
 
@@ -116,8 +117,13 @@ class ScopeFilterForm(forms.Form):
     out of the list is ignored by the page (the form is then invalid and filters nothing).
     """
 
-    committee = forms.TypedChoiceField(label=_("党委"), coerce=int, required=False)
-    branch = forms.TypedChoiceField(label=_("党支部"), coerce=int, required=False)
+    # A province has hundreds of committees and thousands of branches.
+    committee = forms.TypedChoiceField(
+        label=_("党委"), coerce=int, required=False, widget=LongSelect
+    )
+    branch = forms.TypedChoiceField(
+        label=_("党支部"), coerce=int, required=False, widget=LongSelect
+    )
     status = forms.ChoiceField(label=_("状态"), required=False)
 
     def __init__(self, *args, committees=(), branches=(), statuses=(), **kwargs):
