@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branches.forms.fields import ModelIdsField
+from branches.forms.fields import LongSelect, ModelIdsField
 from pledges.enums import TimeNodeOutcome
 from pledges.models import Pledge
 
@@ -140,8 +140,13 @@ class ApprovalFilterForm(forms.Form):
     """Narrow the approval queue to one committee or one branch; the choices are the
     committees and branches that have pledges waiting, so nothing out of reach shows."""
 
-    committee = forms.TypedChoiceField(label=_("党委"), coerce=int, required=False)
-    branch = forms.TypedChoiceField(label=_("党支部"), coerce=int, required=False)
+    # A province has hundreds of committees and thousands of branches (LongSelect).
+    committee = forms.TypedChoiceField(
+        label=_("党委"), coerce=int, required=False, widget=LongSelect
+    )
+    branch = forms.TypedChoiceField(
+        label=_("党支部"), coerce=int, required=False, widget=LongSelect
+    )
 
     def __init__(self, *args, committees=(), branches=(), **kwargs):
         super().__init__(*args, **kwargs)
