@@ -1,7 +1,9 @@
 """Small request helpers every app shares; the lowest layer, so all may import them."""
 
+import functools
 import unicodedata
 
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 # The longest `next` followed: a page's path and its filters, with room to spare. A longer
@@ -66,3 +68,21 @@ def parse_ids(values) -> list[int]:
         if pk is not None and pk not in ids:
             ids.append(pk)
     return ids
+
+
+# An id no row has, that reverse() puts in a URL once: see id_url.
+_MARKER_ID = 987654321987
+
+
+@functools.lru_cache(maxsize=512)
+def _id_url_halves(name: str, prefix: str, urlconf) -> tuple[str, str]:
+    head, tail = reverse(name, args=[_MARKER_ID], urlconf=urlconf).split(str(_MARKER_ID))
+    return head, tail
+
+
+def id_url(name: str, pk: int) -> str:
+    """reverse(name, args=[pk]) for a URL that takes one id, reversed once per name: a
+    table of many rows links each to its pages, and reverse() costs more than the rest of
+    a row."""
+    head, tail = _id_url_halves(name, get_script_prefix(), get_urlconf())
+    return f"{head}{int(pk)}{tail}"

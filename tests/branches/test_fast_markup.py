@@ -1,4 +1,4 @@
-"""LongSelect writes the same select as Django's, in one pass."""
+"""LongSelect writes the same select as Django's, in one pass; id_url gives what reverse() gives."""
 
 import re
 
@@ -43,3 +43,28 @@ def test_long_select_keeps_the_attributes_the_form_gives(db):
 
     assert 'id="id_branch"' in html
     assert 'aria-invalid="true"' in html
+
+
+@pytest.mark.parametrize(
+    ("name", "pk"),
+    [("pledges:branch_detail", 1), ("pledges:members", 53), ("pledges:branch_pledges", 10**12)],
+)
+def test_id_url_is_what_reverse_gives(name, pk):
+    from django.urls import reverse
+
+    from branches.http import id_url
+
+    assert id_url(name, pk) == reverse(name, args=[pk])
+
+
+def test_id_url_follows_the_script_prefix():
+    from django.urls import reverse, set_script_prefix
+
+    from branches.http import id_url
+
+    try:
+        set_script_prefix("/pledgewall/")
+        assert id_url("pledges:members", 7) == reverse("pledges:members", args=[7])
+        assert id_url("pledges:members", 7).startswith("/pledgewall/")
+    finally:
+        set_script_prefix("/")
