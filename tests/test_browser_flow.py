@@ -4,6 +4,7 @@ records progress with a photo."""
 
 import io
 import os
+import re
 
 import pytest
 from django.core.management import call_command
@@ -80,8 +81,12 @@ def test_secretary_and_staff_run_a_pledge_from_need_to_progress(live_server, pag
     assert pledge.needs.count() == 1
     sign_out(page)
 
-    # Approval by 姬石镇党委 staff, from their to-do list.
+    # Approval by 姬石镇党委 staff: their to-do shows the oldest waiting first and leads to
+    # the approvals list, which they narrow to the branch.
     sign_in(page, base, "jishi")
+    page.get_by_role("link", name=re.compile("进入审核")).click()
+    page.get_by_label("党支部").select_option(label="范寨村党支部")
+    page.get_by_role("button", name="筛选").click()
     page.get_by_role("link", name=TITLE).first.click()
     page.get_by_role("button", name="审核通过").click()
     page.get_by_text("审核通过").first.wait_for()
