@@ -88,18 +88,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from serving import (
-    MANAGE,
     ROOT,
     cookie_header,
-    ensure_database,
     flush_redis,
     free_port,
     http_request,
     is_local_postgres,
     is_local_redis,
     machine_summary,
+    prepare_demo_site,
     print_logs,
-    run,
     sign_in,
     start_gunicorn,
     stop,
@@ -426,13 +424,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        ensure_database(args.database_url)
-        run([*MANAGE, "migrate", "--noinput", "--verbosity", "0"], env)
-        run([*MANAGE, "seed_demo", "--if-empty", "--verbosity", "0"], env, capture=True)
-        run([*MANAGE, "collectstatic", "--noinput", "--verbosity", "0"], env)
-        found = run([*MANAGE, "shell", "-c", FIND_FIXTURES], env, capture=True)
-        line = next((x for x in found.splitlines() if x.startswith("FIXTURES ")), "")
-        fixtures = json.loads(line.removeprefix("FIXTURES ")) if line else {}
+        fixtures = prepare_demo_site(env, find_fixtures=FIND_FIXTURES)
         if not fixtures.get("member_token") or not fixtures.get("pledge_id"):
             print("no member of 范寨村 with published pledges in the database", file=sys.stderr)
             return 2

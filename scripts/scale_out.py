@@ -32,7 +32,6 @@ Options (all optional):
 """
 
 import argparse
-import json
 import os
 import secrets
 import shutil
@@ -43,17 +42,15 @@ import time
 from pathlib import Path
 
 from serving import (
-    MANAGE,
-    ensure_database,
     flush_redis,
     form_with_field,
     free_port,
     http_request,
     is_local_postgres,
     is_local_redis,
+    prepare_demo_site,
     print_logs,
     redis_keys,
-    run,
     sign_in,
     start_gunicorn,
     stop,
@@ -242,14 +239,8 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        ensure_database(args.database_url)
         flush_redis(args.redis_url)
-        run([*MANAGE, "migrate", "--noinput", "--verbosity", "0"], env)
-        run([*MANAGE, "seed_demo", "--if-empty", "--verbosity", "0"], env, capture=True)
-        run([*MANAGE, "collectstatic", "--noinput", "--verbosity", "0"], env)
-        found = run([*MANAGE, "shell", "-c", FIND_FIXTURES], env, capture=True)
-        line = next((x for x in found.splitlines() if x.startswith("FIXTURES ")), "")
-        fixtures = json.loads(line.removeprefix("FIXTURES ")) if line else {}
+        fixtures = prepare_demo_site(env, find_fixtures=FIND_FIXTURES)
         if not fixtures.get("pledge_id"):
             print("no pledge of 范寨村 being carried out with a public page", file=sys.stderr)
             return 2

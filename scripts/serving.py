@@ -7,6 +7,7 @@ Imported by the scripts beside it (run as `.venv/bin/python scripts/<name>.py`).
 
 import html.parser
 import http.cookies
+import json
 import os
 import platform
 import signal
@@ -335,3 +336,16 @@ def sign_in(base: str, username: str, password: str) -> dict[str, str]:
     if answer.status not in {302, 303} or "sessionid" not in cookies:
         raise SystemExit(f"signing in as {username} failed: {answer.status}")
     return cookies
+
+
+def prepare_demo_site(env: dict[str, str], *, find_fixtures: str) -> dict:
+    """Migrate the scratch database, load the demo district when it is empty, collect the
+    static files, and run `find_fixtures` (a `manage.py shell` script printing one line
+    "FIXTURES <json>"); its object, or {} when it printed none."""
+    ensure_database(env["DATABASE_URL"])
+    run([*MANAGE, "migrate", "--noinput", "--verbosity", "0"], env)
+    run([*MANAGE, "seed_demo", "--if-empty", "--verbosity", "0"], env, capture=True)
+    run([*MANAGE, "collectstatic", "--noinput", "--verbosity", "0"], env)
+    found = run([*MANAGE, "shell", "-c", find_fixtures], env, capture=True)
+    line = next((x for x in found.splitlines() if x.startswith("FIXTURES ")), "")
+    return json.loads(line.removeprefix("FIXTURES ")) if line else {}

@@ -37,6 +37,7 @@ from pledges.public.caching import (
     page_response,
     public_page_response,
     remember_route,
+    remembered_page,
     remembered_route,
 )
 from pledges.public.figures import Figures, share
@@ -92,6 +93,7 @@ __all__ = [
     "page_response",
     "pledge_page_stamps",
     "remember_route",
+    "remembered_page",
     "remembered_route",
     "bar_step",
     "branch_board",

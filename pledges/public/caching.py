@@ -238,6 +238,13 @@ def cached_page(request: HttpRequest, *, route: PageRoute) -> HttpResponse | Non
     return _respond(request, entry)
 
 
+def remembered_page(request: HttpRequest, *, name: str) -> HttpResponse | None:
+    """The cached page (or a 304) of the route remembered under `name`; None when there is
+    no route yet or its page must be rendered (the view then finds the route again)."""
+    route = remembered_route(name)
+    return None if route is None else cached_page(request, route=route)
+
+
 def page_response(
     request: HttpRequest,
     *,

@@ -62,11 +62,9 @@ def by_token(request, token):
     if not public.token_is_well_formed(token):
         return _not_found()
     route_name = f"token:{token}"
-    route = public.remembered_route(route_name)
-    if route is not None:
-        cached = public.cached_page(request, route=route)
-        if cached is not None:
-            return cached
+    cached = public.remembered_page(request, name=route_name)
+    if cached is not None:
+        return cached
     target = public.resolve_token(token)
     if target is None:
         # Only a code that names nothing counts, and only it is refused once the address
@@ -120,11 +118,9 @@ def _route_of(name: str, stamps: dict, *, shows: str = ""):
 def pledge_page(request, pledge_id):
     """One public pledge, in full."""
     route_name = f"pledge:{pledge_id}"
-    route = public.remembered_route(route_name)
-    if route is not None:
-        cached = public.cached_page(request, route=route)
-        if cached is not None:
-            return cached
+    cached = public.remembered_page(request, name=route_name)
+    if cached is not None:
+        return cached
     pledge = public.public_pledge(pledge_id=pledge_id)
     if pledge is None:
         return _not_found()
@@ -150,11 +146,9 @@ def district_site(request):
             return _not_found()
     page = _positive_int(request.GET.get("page")) or 1
     route_name = f"district:{committee_id or 'top'}:{page}"
-    route = public.remembered_route(route_name)
-    if route is not None:
-        cached = public.cached_page(request, route=route)
-        if cached is not None:
-            return cached
+    cached = public.remembered_page(request, name=route_name)
+    if cached is not None:
+        return cached
     committee = None
     if committee_id is not None:
         committee = public.committee_by_id(committee_id)
