@@ -12,6 +12,7 @@ shared cache (pledges.limits), so the limit holds across workers."""
 import datetime
 import functools
 import hashlib
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -147,31 +148,36 @@ class PageRoute:
 
 
 class _WorkerRoutes:
-    """A small LRU of routes with their expiry, private to the worker process."""
+    """A small LRU of routes with their expiry, private to the worker process (locked: a
+    threaded server shares it between requests)."""
 
     def __init__(self, size: int):
         self.size = size
         self.routes: OrderedDict[str, tuple[float, PageRoute]] = OrderedDict()
+        self.lock = threading.Lock()
 
     def get(self, name: str) -> PageRoute | None:
-        found = self.routes.get(name)
-        if found is None:
-            return None
-        expires, route = found
-        if expires < time.monotonic():
-            del self.routes[name]
-            return None
-        self.routes.move_to_end(name)
-        return route
+        with self.lock:
+            found = self.routes.get(name)
+            if found is None:
+                return None
+            expires, route = found
+            if expires < time.monotonic():
+                del self.routes[name]
+                return None
+            self.routes.move_to_end(name)
+            return route
 
     def put(self, name: str, route: PageRoute) -> None:
-        self.routes[name] = (time.monotonic() + ROUTE_SECONDS, route)
-        self.routes.move_to_end(name)
-        while len(self.routes) > self.size:
-            self.routes.popitem(last=False)
+        with self.lock:
+            self.routes[name] = (time.monotonic() + ROUTE_SECONDS, route)
+            self.routes.move_to_end(name)
+            while len(self.routes) > self.size:
+                self.routes.popitem(last=False)
 
     def clear(self) -> None:
-        self.routes.clear()
+        with self.lock:
+            self.routes.clear()
 
 
 _worker_routes = _WorkerRoutes(ROUTES_IN_WORKER)

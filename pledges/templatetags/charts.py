@@ -10,6 +10,7 @@ themselves are always counted afresh; only their drawing is remembered.
 import dataclasses
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 
 from django import template
@@ -32,18 +33,21 @@ def _fingerprint(chart: Chart) -> str:
 
 
 _drawings: OrderedDict[tuple[str, str], str] = OrderedDict()
+_drawings_lock = threading.Lock()
 
 
 @register.simple_tag
 def chart_svg(chart: Chart) -> SafeString:
     """The chart's markup (pledges/chart/_chart.html), drawn once per distinct figures."""
     key = (_fingerprint(chart), translation.get_language())
-    markup = _drawings.get(key)
+    with _drawings_lock:  # a threaded server shares the drawings between requests
+        markup = _drawings.get(key)
+        if markup is not None:
+            _drawings.move_to_end(key)
     if markup is None:
         markup = render_to_string("pledges/chart/_chart_drawing.html", {"chart": chart})
-        _drawings[key] = markup
-        while len(_drawings) > DRAWINGS_KEPT:
-            _drawings.popitem(last=False)
-    else:
-        _drawings.move_to_end(key)
+        with _drawings_lock:
+            _drawings[key] = markup
+            while len(_drawings) > DRAWINGS_KEPT:
+                _drawings.popitem(last=False)
     return mark_safe(markup)
