@@ -26,6 +26,7 @@ from pledges.models import (
     TimeNode,
     TimeNodeClosing,
 )
+from pledges.stored_figures import BranchYearFigures, PledgeTally
 from pledges.workflow import MOVES, Move, TransitionNotAllowed
 
 
@@ -392,3 +393,39 @@ class MembersLetterAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class StoredFiguresAdmin(admin.ModelAdmin):
+    """Counts kept by the application (pledges.figures.stored): read here, never edited, as
+    an edit would be undone by the next count. `manage.py refresh_figures` counts again."""
+
+    list_select_related = ["branch"]
+    list_filter = ["year"]
+    search_fields = ["branch__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PledgeTally)
+class PledgeTallyAdmin(StoredFiguresAdmin):
+    list_display = ["branch", "year", "category", "status", "pledges"]
+    list_filter = ["year", "status", "category"]
+
+
+@admin.register(BranchYearFigures)
+class BranchYearFiguresAdmin(StoredFiguresAdmin):
+    list_display = [
+        "branch",
+        "year",
+        "pledges_total",
+        "pledges_done",
+        "pledged_members",
+        "covered_members",
+    ]

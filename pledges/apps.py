@@ -8,3 +8,4 @@ class PledgesConfig(AppConfig):
 
     def ready(self):
         from pledges import signals  # noqa: F401  (connects the public-page receivers)
+        from pledges.figures import signals as figure_signals  # noqa: F401  (stored figures)

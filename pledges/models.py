@@ -189,6 +189,7 @@ class Pledge(models.Model):
         # Read from __dict__ so that a deferred status does not cost a query.
         self._status_as_loaded = self.__dict__.get("status")
         self._member_as_loaded = self.__dict__.get("member_id")
+        self._counted_as_loaded = self.counted_fields()
 
     def __str__(self):
         return self.title
@@ -217,11 +218,21 @@ class Pledge(models.Model):
             self.owner_branch_id = self.member.branch_id
         super().save(*args, **kwargs)
         self._member_as_loaded = self.member_id
+        self._counted_as_loaded = self.counted_fields()
 
     def refresh_from_db(self, *args, **kwargs):
         super().refresh_from_db(*args, **kwargs)
         self._status_as_loaded = self.__dict__.get("status")
         self._member_as_loaded = self.__dict__.get("member_id")
+        self._counted_as_loaded = self.counted_fields()
+
+    def counted_fields(self) -> tuple:
+        """What the stored figures count a pledge by, but its status (which moves apart):
+        a save that changes none of these leaves them as they were."""
+        return tuple(
+            self.__dict__.get(name)
+            for name in ("owner_branch_id", "year", "member_id", "category", "due_date")
+        )
 
     @property
     def step(self):
@@ -634,3 +645,7 @@ class MembersLetter(models.Model):
     def paragraphs(self) -> list[str]:
         """The body's paragraphs: its non-empty lines, trimmed."""
         return [line.strip() for line in self.body.splitlines() if line.strip()]
+
+
+# Registered with the app here; kept apart, as they hold counts, not records.
+from pledges.stored_figures import BranchYearFigures, PledgeTally  # noqa: E402, F401

@@ -32,6 +32,7 @@ from branches.imports.schemas import (
     parse_row,
 )
 from branches.models import Branch, Committee, Member
+from branches.signals import rolls_changed
 
 # The member's fields a row may set, in column order.
 MEMBER_FIELDS = (
@@ -350,4 +351,5 @@ def apply_members(*, plan: Plan, choices: Choices) -> dict[str, int]:
         rolled = rolled_off.update(is_active=False, updated_at=now)
     # Boards list their members: bulk writes send no signals, so renew the pages here.
     Branch.objects.filter(pk__in=touched).mark_public_changed()
+    rolls_changed.send(sender=Member, branch_ids=touched)
     return {"new": len(new), "changed": len(changed), "rolled_off": rolled}

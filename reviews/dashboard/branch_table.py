@@ -6,7 +6,7 @@ from django.db.models import ExpressionWrapper, F, FloatField, QuerySet
 from django.db.models.functions import NullIf
 
 from branches.models import Branch
-from pledges.figures import LIVE, branches_with_figures
+from pledges.figures import branches_with_stored_figures
 from reviews.dashboard.scope import Scope
 
 BRANCHES_PER_PAGE = 50
@@ -31,8 +31,8 @@ def parse_sort(value: str | None) -> str:
 
 def branch_table(*, scope: Scope, sort: str, today: datetime.date) -> QuerySet[Branch]:
     """The scope's branches with their figures over LIVE pledges (one query, see
-    pledges.figures.branches_with_figures), ordered by a ?sort= value; a leading '-' sorts
-    descending. `Figures.of_branch(branch, LIVE)` gives a row's figures."""
+    pledges.figures.branches_with_stored_figures), ordered by a ?sort= value; a leading '-'
+    sorts descending. `Figures.of_branch(branch, LIVE)` gives a row's figures."""
     descending = sort.startswith("-")
     terms = BRANCH_SORTS[sort.lstrip("-")]
     first = F(terms[0])
@@ -41,10 +41,8 @@ def branch_table(*, scope: Scope, sort: str, today: datetime.date) -> QuerySet[B
         *terms[1:],
     ]
     return (
-        branches_with_figures(
-            Branch.objects.filter(scope.branch_q()).select_related("committee"),
-            pledge_set=LIVE,
-            today=today,
+        branches_with_stored_figures(
+            Branch.objects.filter(scope.branch_q()).select_related("committee"), today=today
         )
         .annotate(
             done_share=ExpressionWrapper(

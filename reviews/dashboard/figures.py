@@ -4,25 +4,23 @@ and quarters, by SQL aggregation over the scope."""
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-from django.db.models.functions import ExtractQuarter, Substr
-from django.utils import timezone
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
 
 from branches.models import Branch, Committee
 from pledges import figures as definitions
-from pledges.enums import NeedCategory, PledgeMove, PledgeStatus
+from pledges.enums import NeedCategory, PledgeStatus
 from pledges.figures import (
     LIVE,
     PUBLIC,
-    counted_q,
-    member_figures_by,
     overdue_q,
-    pledge_aggregates,
+    roll_figures_by,
     share,
 )
 from pledges.figures.steps import RESEARCH_NEED_STATUSES, late_of, need_late_q, steps_of
-from pledges.models import Need, Pledge, PledgeTransition
-from pledges.workflow import OPEN_STATUSES
+from pledges.models import Need, Pledge
+from pledges.stored_figures import QUARTERS, BranchYearFigures, PledgeTally
+from pledges.workflow import DONE_STATUSES, OPEN_STATUSES
 from reviews.dashboard.scope import SEGMENT, Scope
 
 S = PledgeStatus
@@ -148,11 +146,12 @@ def dashboard_figures(*, scope: Scope, today: datetime.date) -> Dashboard:
     """Every figure of the dashboard but the branch table, by SQL aggregation over the
     scope grouped by committee path prefix (definitions: pledges.figures): one query for
     the rows' committees, then six per prefix length (one length in practice: branches,
-    members, members who pledged, pledges by prefix and category, needs, completions by
-    quarter). The committee rows partition the scope,
-    so the totals and the category and quarter figures are their sums."""
+    members, the stored figures of the year (members who pledged, completions by quarter),
+    the stored pledge tallies by status and category, overdue pledges, needs). What does
+    not change with the day is read from the stored figures, which a test holds equal to a
+    fresh count. The committee rows partition the scope, so the totals and the category
+    and quarter figures are their sums."""
     year = today.year
-    quarters = quarter_bounds(year)
     figures: dict[str, Figures] = {}
     categories: dict[str, CategoryRow] = {}
     due = [0, 0, 0, 0]
@@ -160,7 +159,12 @@ def dashboard_figures(*, scope: Scope, today: datetime.date) -> Dashboard:
     ordered_keys: list[tuple[str, Committee | None]] = []
 
     def row(key) -> Figures:
-        return figures.setdefault(key, Figures())
+        if key not in figures:
+            figures[key] = Figures(
+                by_status=dict.fromkeys(S.values, 0),
+                overdue_by_status=dict.fromkeys(OPEN_STATUSES, 0),
+            )
+        return figures[key]
 
     for length, branch_q, keys in _group_keys(scope):
         ordered_keys += keys
@@ -170,54 +174,76 @@ def dashboard_figures(*, scope: Scope, today: datetime.date) -> Dashboard:
         def group(to_branch, length=length):
             return Substr(f"{to_branch}committee__path", 1, length)
 
-        for key, found in member_figures_by(
-            branches=branches, group=group, pledge_set=LIVE
-        ).items():
+        for key, found in roll_figures_by(branches=branches, group=group, pledge_set=LIVE).items():
             row(key).add(found)
 
-        # Pledges by status, of the year like every other figure: drafts and withdrawn
-        # ones included (the status bars show them apart), last year's never.
-        counts = {
-            f"s_{status}": Count("pk", filter=Q(status=status, year=year)) for status in S.values
-        }
-        counts |= {
-            f"o_{status}": Count("pk", filter=Q(status=status) & overdue_q(LIVE, today))
-            for status in OPEN_STATUSES
-        }
-        counts |= pledge_aggregates(pledge_set=LIVE, today=today)
-        counts["published"] = Count("pk", filter=counted_q(PUBLIC))
-        for index, (first, after) in enumerate(quarters):
-            counts[f"due_{index}"] = Count(
-                "pk", filter=counted_q(LIVE) & Q(due_date__gte=first, due_date__lt=after)
-            )
-        # Every count below is of the year (the definitions say so): the year in WHERE lets
-        # the scan skip last year's pledges instead of filtering them out of each count.
-        pledges = Pledge.objects.filter(owner_branch__in=in_scope, year=year).order_by()
+        # Members who pledged and pledges completed by quarter, from the stored figures of
+        # the year (pledges.stored_figures): a fresh count of them scans the year's pledges
+        # and moves at every request.
         for item in (
-            pledges.annotate(group=group("owner_branch__"))
-            .values("group", "category")
-            .annotate(**counts)
+            BranchYearFigures.objects.filter(branch__in=in_scope, year=year)
+            .order_by()
+            .annotate(group=group("branch__"))
+            .values("group")
+            .annotate(
+                pledged=Sum("pledged_members"),
+                covered=Sum("covered_members"),
+                **{f"completed_q{quarter}": Sum(f"completed_q{quarter}") for quarter in QUARTERS},
+            )
         ):
-            by_status = {status: item[f"s_{status}"] for status in S.values}
             target = row(item["group"])
-            target.pledges_total += item["pledges_total"]
-            target.pledges_done += item["pledges_done"]
-            target.pledges_overdue += item["pledges_overdue"]
-            target.pledges_published += item["published"]
-            for status, count in by_status.items():
-                target.by_status[status] = target.by_status.get(status, 0) + count
-            for status in OPEN_STATUSES:
-                late = target.overdue_by_status
-                late[status] = late.get(status, 0) + item[f"o_{status}"]
+            target.pledged_members += item["pledged"]
+            target.covered_members += item["covered"]
+            for quarter in QUARTERS:
+                completed[quarter - 1] += item[f"completed_q{quarter}"]
+
+        # Pledges by status and category, of the year like every other figure: drafts and
+        # withdrawn ones included (the status bars show them apart), last year's never.
+        for item in (
+            PledgeTally.objects.filter(branch__in=in_scope, year=year)
+            .order_by()
+            .annotate(group=group("branch__"))
+            .values("group", "category", "status")
+            .annotate(
+                n=Sum("pledges"),
+                **{f"due_q{quarter}": Sum(f"due_q{quarter}") for quarter in QUARTERS},
+            )
+        ):
+            target = row(item["group"])
+            status, n = item["status"], item["n"]
             category = categories.setdefault(
                 item["category"], CategoryRow(category=item["category"], label="")
             )
-            category.total += item["pledges_total"]
-            category.done += item["pledges_done"]
-            category.overdue += item["pledges_overdue"]
-            category.withdrawn += by_status[S.WITHDRAWN]
-            for index in range(4):
-                due[index] += item[f"due_{index}"]
+            target.by_status[status] = target.by_status.get(status, 0) + n
+            if status == S.WITHDRAWN:
+                category.withdrawn += n
+            if status not in LIVE.statuses:
+                continue
+            target.pledges_total += n
+            category.total += n
+            if status in DONE_STATUSES:
+                target.pledges_done += n
+                category.done += n
+            if status in PUBLIC.statuses:
+                target.pledges_published += n
+            for quarter in QUARTERS:
+                due[quarter - 1] += item[f"due_q{quarter}"]
+
+        # Overdue depends on the day, so it is counted: the year's open pledges past due.
+        for item in (
+            Pledge.objects.filter(overdue_q(LIVE, today), owner_branch__in=in_scope)
+            .order_by()
+            .annotate(group=group("owner_branch__"))
+            .values("group", "category", "status")
+            .annotate(n=Count("pk"))
+        ):
+            target = row(item["group"])
+            status, n = item["status"], item["n"]
+            target.pledges_overdue += n
+            target.overdue_by_status[status] = target.overdue_by_status.get(status, 0) + n
+            categories.setdefault(
+                item["category"], CategoryRow(category=item["category"], label="")
+            ).overdue += n
 
         for item in (
             Need.objects.filter(branch__in=in_scope)
@@ -230,25 +256,6 @@ def dashboard_figures(*, scope: Scope, today: datetime.date) -> Dashboard:
             needs = target.needs_by_status
             needs[item["status"]] = needs.get(item["status"], 0) + item["n"]
             target.needs_late += item["late"]
-
-        # A pledge is completed once at most (nothing leads back to in_progress), so
-        # counting the 'complete' moves counts pledges.
-        start = timezone.make_aware(datetime.datetime(year, 1, 1))
-        end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
-        for quarter, n in (
-            PledgeTransition.objects.filter(
-                pledge__owner_branch__in=in_scope,
-                move=PledgeMove.COMPLETE,
-                created_at__gte=start,
-                created_at__lt=end,
-            )
-            .order_by()
-            .annotate(quarter=ExtractQuarter("created_at"))
-            .values("quarter")
-            .annotate(n=Count("pk"))
-            .values_list("quarter", "n")
-        ):
-            completed[quarter - 1] += n
 
     rows = []
     for path, committee in ordered_keys:

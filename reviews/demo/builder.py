@@ -34,6 +34,7 @@ from branches.models import (
     path_segment,
 )
 from branches.tokens import TOKEN_ALPHABET, TOKEN_LENGTH
+from pledges.figures.stored import stored_figures_rebuild
 from pledges.manuals import default_signature, draft_letter_body
 from pledges.models import (
     Feedback,
@@ -199,6 +200,8 @@ class DemoBuilder:
                         f"（{plan.area}）：党支部 {totals['branches']} 个，"
                         f"党员 {totals['members']} 名，承诺 {totals['pledges']} 条"
                     )
+            # The bulk years were written without signals: count their figures once.
+            stored_figures_rebuild()
         return self.counts
 
     def elapsed(self) -> float:

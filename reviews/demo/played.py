@@ -33,6 +33,7 @@ from pledges.enums import (
     PledgeStatus,
     TimeNodeOutcome,
 )
+from pledges.figures.stored import stored_figures_deferred
 from pledges.models import Need, Pledge, TimeNode
 from pledges.services.drafting import pledge_create
 from pledges.services.feedback import address_hash_of, feedback_record, feedback_submit
@@ -141,7 +142,7 @@ class YearPlayer:
             self._year_end()
         self.events.sort()
         travel = time_machine.travel(self.events[0].moment, tick=False)
-        with travel as traveller, public_pages_renewed_once():
+        with travel as traveller, public_pages_renewed_once(), stored_figures_deferred():
             for number, event in enumerate(self.events):
                 traveller.move_to(event.moment)
                 event.action()

@@ -19,13 +19,21 @@ from pledges.models import (
     TimeNode,
     TimeNodeClosing,
 )
+from pledges.stored_figures import BranchYearFigures, PledgeTally
 from pledges.workflow import MOVES
 from tests import factories
 
 S = PledgeStatus
 MODELS = [Need, Pledge, TimeNode, ProgressRecord, ProgressPhoto, PledgeTransition]
-# Records written by the product itself, shown read-only.
-RECORD_MODELS = [PledgeAmendment, Feedback, TimeNodeClosing, MembersLetter]
+# Records and counts written by the product itself, shown read-only.
+RECORD_MODELS = [
+    PledgeAmendment,
+    Feedback,
+    TimeNodeClosing,
+    MembersLetter,
+    PledgeTally,
+    BranchYearFigures,
+]
 PLEDGE_CHANGELIST = "/admin/pledges/pledge/"
 
 
