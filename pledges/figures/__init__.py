@@ -219,14 +219,24 @@ BRANCH_FIGURES = (
 )
 
 
-def count_rows(queryset: QuerySet, group_by: str):
-    """The number of rows of a correlated queryset, as a subquery (0 when none).
+class CountOf(Subquery):
+    """(SELECT COUNT(*) FROM (<queryset>)): the number of rows of a correlated queryset, 0
+    when there are none."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
+def count_rows(queryset: QuerySet, column: str) -> CountOf:
+    """The number of rows of a correlated queryset, as a subquery (0 when none), selecting
+    only `column` (one the filter's index holds, so PostgreSQL may answer from the index).
 
     Counting through subqueries rather than Count() over joins keeps each figure exact:
-    several joined counts would multiply each other's rows.
+    several joined counts would multiply each other's rows. A plain COUNT(*), not a
+    GROUP BY of the correlated column, lets PostgreSQL pick a partial index that holds the
+    rows counted (EXPLAIN at scale 100: the overdue of 5,300 branches, 344 → 29 ms).
     """
-    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1]
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+    return CountOf(queryset.order_by().values(column))
 
 
 def branches_with_figures(
@@ -296,17 +306,24 @@ def _grouped(queryset: QuerySet, group: Grouping, to_branch: str) -> QuerySet:
 def roll_figures_by(
     *, branches: QuerySet[Branch], group: Grouping, pledge_set: PledgeSet
 ) -> dict[Any, Figures]:
-    """Branches, members on the roll and exempt members of `branches` by group, in two
-    queries: branches, members."""
+    """Branches, members on the roll and exempt members of `branches` by group, in one
+    query: each branch's counts from the members' index (count_rows), summed here, rather
+    than a join of every member to its committee (EXPLAIN at scale 100: 98 → 30 ms)."""
     figures: dict[Any, Figures] = defaultdict(lambda: Figures(pledge_set=pledge_set))
-    for row in _grouped(branches, group, "").annotate(n=Count("pk")):
-        figures[row["group"]].branches = row["n"]
-    members = Member.objects.filter(ON_ROLL, branch__in=branches.values("pk"))
-    for row in _grouped(members, group, "branch__").annotate(
-        active=Count("pk"), exempt=Count("pk", filter=Q(is_exempt=True))
+    members = Member.objects.filter(ON_ROLL, branch=OuterRef("pk"))
+    for row in (
+        branches.order_by()
+        .annotate(
+            group=group(""),
+            active=count_rows(members, "branch"),
+            exempt=count_rows(members.filter(is_exempt=True), "branch"),
+        )
+        .values_list("group", "active", "exempt")
     ):
-        figures[row["group"]].active_members = row["active"]
-        figures[row["group"]].exempt_members = row["exempt"]
+        found = figures[row[0]]
+        found.branches += 1
+        found.active_members += row[1]
+        found.exempt_members += row[2]
     return figures
 
 

@@ -28,7 +28,7 @@ from branches.models import Branch
 from pledges.enums import PledgeMove
 from pledges.figures import LIVE
 from pledges.models import Pledge, PledgeTransition
-from pledges.stored_figures import QUARTERS, BranchYearFigures, PledgeTally
+from pledges.stored_figures import QUARTERS, STATUS_COLUMNS, BranchYearFigures, PledgeTally
 from pledges.workflow import DONE_STATUSES
 
 Key = tuple[int, int]  # (branch id, year)
@@ -148,10 +148,11 @@ def count_again(
         return figures[key]
 
     for tally in tallies:
-        if tally.status in LIVE.statuses:
-            row((tally.branch_id, tally.year)).pledges_total += tally.pledges
-            if tally.status in DONE_STATUSES:
-                row((tally.branch_id, tally.year)).pledges_done += tally.pledges
+        target = row((tally.branch_id, tally.year))
+        target.pledges_total += sum(getattr(tally, status) for status in LIVE.statuses)
+        target.pledges_done += sum(
+            getattr(tally, status) for status in DONE_STATUSES & LIVE.statuses
+        )
 
     # Members count under their own branch, whoever owns the pledge (pledges.figures).
     for item in (
@@ -207,9 +208,11 @@ def count_again(
 
 
 def _tallies(pledges, *, tally: type) -> list:
+    by_status = {status: Count("pk", filter=Q(status=status)) for status in STATUS_COLUMNS}
     due_in_quarter = {
         f"due_q{quarter}": Count(
-            "pk", filter=Q(due_date__year=F("year"), due_date__quarter=quarter)
+            "pk",
+            filter=Q(status__in=LIVE.statuses, due_date__year=F("year"), due_date__quarter=quarter),
         )
         for quarter in QUARTERS
     }
@@ -218,12 +221,10 @@ def _tallies(pledges, *, tally: type) -> list:
             branch_id=item["owner_branch"],
             year=item["year"],
             category=item["category"],
-            status=item["status"],
-            pledges=item["pledges"],
-            **{name: item[name] for name in due_in_quarter},
+            **{name: item[name] for name in (*by_status, *due_in_quarter)},
         )
-        for item in pledges.values("owner_branch", "year", "category", "status").annotate(
-            pledges=Count("pk"), **due_in_quarter
+        for item in pledges.values("owner_branch", "year", "category").annotate(
+            **by_status, **due_in_quarter
         )
     ]
 

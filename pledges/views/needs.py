@@ -1,12 +1,14 @@
 """研诺: the needs list of a branch. The secretary writes; committee staff above read."""
 
 import functools
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,10 +34,22 @@ def require_manager(user, branch) -> None:
         raise PermissionDenied(_("只有本支部书记可以登记和处理群众需求；上级党组织可以查看。"))
 
 
+@dataclass
+class Claim:
+    """A pledge that claims a need, as the needs list shows it (pledges.templatetags.rows)."""
+
+    pk: int
+    title: str
+    status: str
+    status_label: str
+    pledger: str | None
+    detail_url: str
+
+
 def _needs_page(*, branch, status: str, category: str, page_number):
     """The chips with their counts (one query) and one page of needs, each with the pledges
-    that claim it and their pledgers (two queries: rows, pledges; the chip counts the
-    pages), their choices labelled (label_choices)."""
+    that claim it (`claims`: their pledger, title and status, read as values: two queries:
+    rows, claims; the chip counts the pages), their choices labelled (label_choices)."""
     needs = Need.objects.filter(branch=branch)
     if category:
         needs = needs.filter(category=category)
@@ -56,14 +70,7 @@ def _needs_page(*, branch, status: str, category: str, page_number):
     shown = needs.exclude(status=NeedStatus.DROPPED) if status == CURRENT else needs
     if status != CURRENT:
         shown = shown.filter(status=status)
-    claims = (
-        Pledge.objects.select_related("member", "branch")
-        .only("title", "status", "member", "branch", "member__name", "branch__name")
-        .order_by("pk")
-    )
-    shown = shown.order_by(URGENCY_RANK, "created_at", "pk").prefetch_related(
-        Prefetch("pledges", queryset=claims)
-    )
+    shown = shown.order_by(URGENCY_RANK, "created_at", "pk")
     paginator = Paginator(shown, NEEDS_PER_PAGE)
     # The chip of the list shown has counted it already: no COUNT query for the pages.
     paginator.count = next(chip["count"] for chip in chips if chip["current"])
@@ -72,12 +79,43 @@ def _needs_page(*, branch, status: str, category: str, page_number):
     label_choices(
         needs, urgency=Urgency, status=NeedStatus, category=NeedCategory, source=NeedSource
     )
-    claimed = [pledge for need in needs for pledge in need.pledges.all()]
-    label_choices(claimed, status=PledgeStatus)
-    detail_url = url_of_each("pledges:pledge_detail")
-    for pledge in claimed:
-        pledge.detail_url = detail_url(pledge.pk)
+    by_need = {need.pk: need for need in needs}
+    for need in needs:
+        need.claims = []
+    if needs:
+        # A pledge's pledger is its member, else its branch (Pledge.pledger), by name.
+        claims = (
+            Pledge.needs.through.objects.filter(need__in=list(by_need))
+            .order_by("pledge_id")
+            .values_list(
+                "need_id",
+                "pledge_id",
+                "pledge__title",
+                "pledge__status",
+                Coalesce("pledge__member__name", "pledge__branch__name"),
+            )
+        )
+        detail_url = url_of_each("pledges:pledge_detail")
+        for need_id, pk, title, pledge_status, pledger in claims:
+            by_need[need_id].claims.append(
+                Claim(
+                    pk=pk,
+                    title=title,
+                    status=pledge_status,
+                    status_label=_status_label(pledge_status),
+                    pledger=pledger,
+                    detail_url=detail_url(pk),
+                )
+            )
     return chips, page
+
+
+def _status_label(value: str):
+    """The status's label, as label_choices gives it (an unknown value as it is)."""
+    try:
+        return PledgeStatus(value).label
+    except ValueError:
+        return value
 
 
 def url_of_each(name: str):

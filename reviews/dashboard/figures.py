@@ -19,7 +19,7 @@ from pledges.figures import (
 )
 from pledges.figures.steps import RESEARCH_NEED_STATUSES, late_of, need_late_q, steps_of
 from pledges.models import Need, Pledge
-from pledges.stored_figures import QUARTERS, BranchYearFigures, PledgeTally
+from pledges.stored_figures import QUARTERS, STATUS_COLUMNS, BranchYearFigures, PledgeTally
 from pledges.workflow import DONE_STATUSES, OPEN_STATUSES
 from reviews.dashboard.scope import SEGMENT, Scope
 
@@ -203,29 +203,28 @@ def dashboard_figures(*, scope: Scope, today: datetime.date) -> Dashboard:
             PledgeTally.objects.filter(branch__in=in_scope, year=year)
             .order_by()
             .annotate(group=group("branch__"))
-            .values("group", "category", "status")
+            .values("group", "category")
             .annotate(
-                n=Sum("pledges"),
+                **{status: Sum(status) for status in STATUS_COLUMNS},
                 **{f"due_q{quarter}": Sum(f"due_q{quarter}") for quarter in QUARTERS},
             )
         ):
             target = row(item["group"])
-            status, n = item["status"], item["n"]
             category = categories.setdefault(
                 item["category"], CategoryRow(category=item["category"], label="")
             )
-            target.by_status[status] = target.by_status.get(status, 0) + n
-            if status == S.WITHDRAWN:
-                category.withdrawn += n
-            if status not in LIVE.statuses:
-                continue
-            target.pledges_total += n
-            category.total += n
-            if status in DONE_STATUSES:
-                target.pledges_done += n
-                category.done += n
-            if status in PUBLIC.statuses:
-                target.pledges_published += n
+            for status in STATUS_COLUMNS:
+                n = item[status]
+                target.by_status[status] += n
+                if status in LIVE.statuses:
+                    target.pledges_total += n
+                    category.total += n
+                if status in DONE_STATUSES & LIVE.statuses:
+                    target.pledges_done += n
+                    category.done += n
+                if status in PUBLIC.statuses:
+                    target.pledges_published += n
+            category.withdrawn += item[S.WITHDRAWN]
             for quarter in QUARTERS:
                 due[quarter - 1] += item[f"due_q{quarter}"]
 
