@@ -1,6 +1,10 @@
 from django.utils.functional import SimpleLazyObject
 
-from branches.permissions import organisation_committee_paths, staff_committee_paths
+from branches.permissions import (
+    organisation_committee_paths,
+    secretary_branch_id,
+    staff_committee_paths,
+)
 from branches.selectors import secretary_branch
 
 # Which navigation entry a page belongs to, by its URL name.
@@ -58,7 +62,8 @@ ORGANISATION_VIEW_PREFIX = "branches:org_"
 def workspace(request):
     """The signed-in person's own branch and staff standing, for the navigation.
 
-    Lazy: pages that never show the navigation (public pages) run no query for it.
+    Lazy: pages that never show the navigation (public pages) run no query for it, and
+    the others one (the person's roles, with their branch's id).
     """
     user = getattr(request, "user", None)
     if user is None:
@@ -68,7 +73,10 @@ def workspace(request):
 
     def build():
         return {
-            "branch": secretary_branch(user=user),
+            # The navigation links by the id, read with the roles; the branch itself is
+            # read only by a page that shows it (and kept for the page's own use).
+            "branch_id": secretary_branch_id(user),
+            "branch": SimpleLazyObject(lambda: secretary_branch(user=user)),
             "is_committee_staff": bool(staff_committee_paths(user)),
             "is_organisation_staff": bool(organisation_committee_paths(user)),
         }

@@ -80,6 +80,18 @@ def _id_url_halves(name: str, prefix: str, urlconf) -> tuple[str, str]:
     return head, tail
 
 
+@functools.lru_cache(maxsize=256)
+def _fixed_url(name: str, args: tuple, prefix: str, urlconf) -> str:
+    return reverse(name, args=args, urlconf=urlconf)
+
+
+def fixed_url(name: str, *args: int | str) -> str:
+    """reverse(name, args=args) for a URL of few addresses (none but its name, or a year and
+    a quarter), reversed once for each: the navigation of every page links to the same dozen
+    pages. For a URL that takes an object's id, id_url."""
+    return _fixed_url(name, args, get_script_prefix(), get_urlconf())
+
+
 def id_url(name: str, pk: int) -> str:
     """reverse(name, args=[pk]) for a URL that takes one id, reversed once per name: a
     table of many rows links each to its pages, and reverse() costs more than the rest of

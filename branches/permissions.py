@@ -1,32 +1,56 @@
 """Who may see and act on what: plain `(user, obj) -> bool` predicates.
 
 Roles are data (`Branch.secretary`, `CommitteeStaff`); nothing here names a user or
-a group. The staff paths of a user are read once and kept on the user object, so a
-page that checks many objects runs one query for them; so is the branch the user is
-secretary of (branches.selectors.secretary_branch).
+a group. The staff paths of a user and the id of the branch they are secretary of are
+read once, in one query, and kept on the user object, so a page that checks many objects
+runs one query for them; so is the branch itself (branches.selectors.secretary_branch).
 """
 
+from django.contrib.auth import get_user_model
+
 from branches.enums import StaffRole
-from branches.models import Branch, Committee, CommitteeStaff
+from branches.models import Branch, Committee
 
 _PATHS_ATTR = "_pledgewall_staff_paths"
+_SECRETARY_BRANCH_ID_ATTR = "_pledgewall_secretary_branch_id"
 # Where branches.selectors.secretary_branch keeps its answer; forget_roles drops it.
 SECRETARY_BRANCH_ATTR = "_pledgewall_secretary_branch"
 
 
 def _role_paths(user) -> dict[str, tuple[str, ...]]:
-    """{role: materialised paths of the committees the user holds it over}, read once."""
+    """{role: materialised paths of the committees the user holds it over}, read once
+    together with the id of the branch the user is secretary of (secretary_branch_id)."""
     if not getattr(user, "is_authenticated", False):
         return {}
     paths = getattr(user, _PATHS_ATTR, None)
     if paths is None:
-        paths = {}
-        for role, path in CommitteeStaff.objects.filter(user=user).values_list(
-            "role", "committee__path"
-        ):
-            paths[role] = (*paths.get(role, ()), path)
+        # One row per (role, branch as secretary) pair: both are few, and most people hold
+        # one of either.
+        rows = (
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .values_list(
+                "committee_roles__role", "committee_roles__committee__path", "secretary_of"
+            )
+        )
+        found: dict[str, dict[str, None]] = {}
+        branch_ids = set()
+        for role, path, branch_id in rows:
+            if role is not None:
+                found.setdefault(role, {})[path] = None
+            if branch_id is not None:
+                branch_ids.add(branch_id)
+        paths = {role: tuple(role_paths) for role, role_paths in found.items()}
         setattr(user, _PATHS_ATTR, paths)
+        setattr(user, _SECRETARY_BRANCH_ID_ATTR, min(branch_ids, default=None))
     return paths
+
+
+def secretary_branch_id(user) -> int | None:
+    """The id of the branch the user is secretary of (the first, should there be several),
+    or None; read with the user's roles (no query of its own)."""
+    _role_paths(user)
+    return getattr(user, _SECRETARY_BRANCH_ID_ATTR, None)
 
 
 def staff_committee_paths(user) -> tuple[str, ...]:
@@ -41,7 +65,7 @@ def organisation_committee_paths(user) -> tuple[str, ...]:
 
 def forget_roles(user) -> None:
     """Drop the roles read for this user object, after a change to them."""
-    for attr in (_PATHS_ATTR, SECRETARY_BRANCH_ATTR):
+    for attr in (_PATHS_ATTR, _SECRETARY_BRANCH_ID_ATTR, SECRETARY_BRANCH_ATTR):
         if hasattr(user, attr):
             delattr(user, attr)
 

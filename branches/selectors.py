@@ -1,10 +1,13 @@
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Subquery, Window
 from django.shortcuts import get_object_or_404
 
 from branches.models import Branch, Committee, Member
 from branches.permissions import (
     SECRETARY_BRANCH_ATTR,
     organisation_committee_paths,
+    secretary_branch_id,
     staff_committee_paths,
 )
 
@@ -60,9 +63,11 @@ def secretary_branch(*, user) -> Branch | None:
     # A tuple, so that "no branch" is remembered too.
     kept = getattr(user, SECRETARY_BRANCH_ATTR, None)
     if kept is None:
-        branch = (
-            Branch.objects.filter(secretary=user).select_related("committee").order_by("pk").first()
-        )
+        # Its id comes with the user's roles (branches.permissions): no query when none.
+        branch_id = secretary_branch_id(user)
+        branch = None
+        if branch_id is not None:
+            branch = Branch.objects.filter(pk=branch_id).select_related("committee").first()
         kept = (branch,)
         setattr(user, SECRETARY_BRANCH_ATTR, kept)
     return kept[0]
@@ -99,3 +104,41 @@ def branch_organised_for(*, user, branch_id: int) -> Branch:
     return get_object_or_404(
         branches_organised_by(user=user).select_related("committee", "secretary"), pk=branch_id
     )
+
+
+@dataclass
+class TodoList:
+    """The first rows of a to-do list and how many there are in all (first_rows): the count
+    is exact, the rows stop at the caller's limit and the page links to the full list."""
+
+    items: list
+    total: int
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.total)
+
+    @property
+    def more(self) -> int:
+        """Rows not shown."""
+        return self.total - len(self.items)
+
+
+def first_rows(queryset: QuerySet, limit: int) -> TodoList:
+    """The first `limit` rows and the count of all, in one query: the count rides on each
+    row, which LIMIT does not cut. Of plain rows it is a scalar subquery counting the
+    filtered set, which the database runs once (a window over the set would join and sort
+    every row first: twice the time at a district's hundreds of rows); of grouped rows
+    (an aggregate annotated) a window over the groups."""
+    if queryset.query.group_by is None:
+        counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+        total = Subquery(counted[:1], output_field=IntegerField())
+    else:
+        total = Window(Count("pk"))
+    rows = list(queryset.annotate(todo_total=total)[:limit])
+    return TodoList(items=rows, total=rows[0].todo_total if rows else 0)

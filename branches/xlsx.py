@@ -16,7 +16,7 @@ from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -31,6 +31,9 @@ MIN_WIDTH = 6
 MAX_WIDTH = 60
 # Excel refuses sheet titles longer than 31 characters or with any of these.
 _TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+# Values whose text is ASCII on one line: their width is their length.
+_ASCII_TYPES = frozenset({int, float, bool, decimal.Decimal})
 
 Sheets = list[tuple[str, list[str], list[list]]]
 
@@ -67,27 +70,47 @@ def write_cell(sheet: Worksheet, *, row: int, column: int, value) -> Cell:
     """Write one cell as a value, never as a formula: text stays text whatever it starts
     with ("=1+1", "@SUM(A1)", "#REF!" read back as written); numbers, dates and booleans
     keep their type. The one way cells of the site's workbooks are written (write-only
-    sheets go through the same `_set_value`)."""
+    sheets go through the same `_set_value`, or hand openpyxl the bare value where it
+    types it the same way: `_needs_cell`)."""
     return _set_value(sheet.cell(row=row, column=column), value)
 
 
 def display_width(value) -> int:
     """Width of a cell's text in Excel units: wide (CJK) characters count two."""
     text = "" if value is None else str(value)
-    longest = max(text.split("\n"), key=len, default="")
+    longest = max(text.split("\n"), key=len, default="") if "\n" in text else text
+    if longest.isascii():
+        return len(longest)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in longest)
 
 
-def _column_widths(headers: list, rows: list[list]) -> list[float]:
+def _column_widths(rows: list[list]) -> list[float]:
+    """Each column's width, from values as `cell_value` has them. Each distinct text is
+    measured once: the branch sheet repeats its committee names thousands of times."""
     widths: list[int] = []
-    for row in [headers, *rows]:
+    measured: dict[str, int] = {}
+    for row in rows:
         for index, value in enumerate(row):
-            width = display_width(cell_value(value))
+            if type(value) is str:
+                width = measured.get(value)
+                if width is None:
+                    width = measured[value] = display_width(value)
+            elif type(value) in _ASCII_TYPES:
+                width = len(str(value))
+            else:
+                width = display_width(value)
             if index >= len(widths):
                 widths.append(width)
             elif width > widths[index]:
                 widths[index] = width
     return [min(MAX_WIDTH, max(MIN_WIDTH, width + 2)) for width in widths]
+
+
+def _needs_cell(value) -> bool:
+    """Whether openpyxl, given the bare value, would type it other than `_set_value` does:
+    text it would take for a formula ("=…") or an error ("#REF!"), and text that needs
+    the quotePrefix style. Every other value is typed the same either way."""
+    return isinstance(value, str) and (value.startswith(FORMULA_TRIGGERS) or value in ERROR_CODES)
 
 
 def build_workbook(sheets: Sheets, *, write_only: bool = False) -> Workbook:
@@ -102,8 +125,11 @@ def build_workbook(sheets: Sheets, *, write_only: bool = False) -> Workbook:
     middle = Alignment(vertical="center")
     for title, headers, rows in sheets:
         sheet = workbook.create_sheet(title=str(title).translate(_TITLE_FORBIDDEN)[:31])
+        # Each value converted once, for the widths and for the cells.
+        values = [[cell_value(value) for value in row] for row in rows]
         # Widths and panes first: a write-only sheet writes them before its rows.
-        for index, width in enumerate(_column_widths(headers, rows), start=1):
+        widths = _column_widths([[cell_value(header) for header in headers], *values])
+        for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
         if headers:
             sheet.freeze_panes = "A2"
@@ -116,14 +142,21 @@ def build_workbook(sheets: Sheets, *, write_only: bool = False) -> Workbook:
                     cell.alignment = middle
                     header_cells.append(cell)
                 sheet.append(header_cells)
-            for row in rows:
-                sheet.append([_set_value(WriteOnlyCell(sheet), value) for value in row])
+            # A bare value where openpyxl types it as `_set_value` would (almost every
+            # one): no cell object made, bound and thrown away per value.
+            for row in values:
+                sheet.append(
+                    [
+                        _set_value(WriteOnlyCell(sheet), value) if _needs_cell(value) else value
+                        for value in row
+                    ]
+                )
             continue
         for column, header in enumerate(headers, start=1):
             cell = write_cell(sheet, row=1, column=column, value=header)
             cell.font = bold
             cell.alignment = middle
-        for number, row in enumerate(rows, start=2):
+        for number, row in enumerate(values, start=2):
             for index, value in enumerate(row):
                 write_cell(sheet, row=number, column=index + 1, value=value)
     return workbook

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from branches.http import parse_id
+from branches.http import fixed_url, id_url, parse_id
 from branches.models import Branch, Member
 from branches.permissions import staff_committee_paths
 from branches.selectors import branch_for, member_for, secretary_branch
@@ -165,7 +165,7 @@ def scope_chart(*, scope: Scope, today: datetime.date, with_systems: bool = True
         today=today,
     )
     chosen = scope.chosen.pk if scope.chosen else ""
-    listing = reverse("dashboard_pledges")
+    listing = fixed_url("dashboard_pledges")
     links = {
         step.value: (
             _with_query(listing, c=chosen, step=step.value),
@@ -176,12 +176,10 @@ def scope_chart(*, scope: Scope, today: datetime.date, with_systems: bool = True
     }
     year, quarter = today.year, quarter_of(today)
     urls = {
-        MONTHLY: reverse("reviews:calendar"),
-        QUARTERLY: _with_query(
-            reverse("reviews:quarterly", args=[year, quarter]), committee=chosen
-        ),
-        HALFYEAR: reverse("reviews:halfyear", args=[year]),
-        YEAREND: _with_query(reverse("reviews:yearend", args=[year]), committee=chosen),
+        MONTHLY: fixed_url("reviews:calendar"),
+        QUARTERLY: _with_query(fixed_url("reviews:quarterly", year, quarter), committee=chosen),
+        HALFYEAR: fixed_url("reviews:halfyear", year),
+        YEAREND: _with_query(fixed_url("reviews:yearend", year), committee=chosen),
     }
     title = "、".join(root.name for root in scope.roots)
     return build_chart(
@@ -215,8 +213,8 @@ def branch_chart(
         needs = needs.filter(pledges__in=pledges.values("pk")).distinct()
         pledger = member.pk
     figures = step_figures(pledges=pledges, needs=needs, pledge_set=LIVE, today=today)
-    listing = reverse("pledges:branch_pledges", args=[branch.pk])
-    needs_url = reverse("pledges:needs", args=[branch.pk])
+    listing = id_url("pledges:branch_pledges", branch.pk)
+    needs_url = id_url("pledges:needs", branch.pk)
     links = {
         Step.RESEARCH.value: (needs_url, _with_query(needs_url, status="open")),
         **{
@@ -229,14 +227,14 @@ def branch_chart(
         },
     }
     year, quarter = today.year, quarter_of(today)
-    calendar = reverse("reviews:calendar")
+    calendar = fixed_url("reviews:calendar")
     urls = {
-        MONTHLY: reverse("reviews:monthly_report", args=[branch.pk]),
+        MONTHLY: id_url("reviews:monthly_report", branch.pk),
         QUARTERLY: reverse("reviews:briefing", args=[branch.pk, year, quarter]),
-        HALFYEAR: _with_query(reverse("reviews:halfyear", args=[year]), branch=branch.pk)
+        HALFYEAR: _with_query(fixed_url("reviews:halfyear", year), branch=branch.pk)
         if is_staff
         else calendar,
-        YEAREND: reverse("reviews:yearend", args=[year]),
+        YEAREND: fixed_url("reviews:yearend", year),
     }
     title = branch.name if member is None else f"{member.name}（{branch.name}）"
     return build_chart(

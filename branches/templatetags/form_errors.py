@@ -2,6 +2,7 @@
 
 from django import template
 from django.forms import BaseForm, BaseFormSet
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -13,7 +14,11 @@ SEARCH_DEPTH = 3
 
 def _forms_in(value, depth=SEARCH_DEPTH):
     """The forms and formsets held by a context value, directly or inside lists, tuples and
-    dicts. Nothing else is entered, so no queryset is evaluated."""
+    dicts. Nothing else is entered, so no queryset is evaluated; nor is a lazy value no one
+    has read yet (the navigation's branch, branches.context_processors): a form is never
+    made lazily."""
+    if isinstance(value, LazyObject) and value._wrapped is empty:
+        return
     if isinstance(value, (BaseForm, BaseFormSet)):
         yield value
     elif depth and isinstance(value, (list, tuple)):

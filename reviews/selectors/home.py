@@ -4,15 +4,21 @@ reports) and committee staff's (pledges waiting for them)."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Window
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from branches.models import Branch, Member
-from branches.selectors import branches_visible_to
-from pledges.enums import NeedStatus, PledgeStatus
+from branches.selectors import TodoList, branches_visible_to, first_rows
+from pledges.enums import NeedStatus, PledgeStatus, Urgency
 from pledges.figures import LIVE, overdue_q
 from pledges.models import Need, Pledge, TimeNode
-from pledges.selectors import OPEN_STATUSES, URGENCY_RANK, month_start, pledges_visible_to
+from pledges.selectors import (
+    OPEN_STATUSES,
+    URGENCY_RANK,
+    label_choices,
+    month_start,
+    pledges_visible_to,
+)
 from reviews.models import MonthlyReport
 
 # Time nodes due within this many days show on a secretary's to-do list.
@@ -25,8 +31,8 @@ class SecretaryTodo:
     returned: list[Pledge]
     to_publish: list[Pledge]
     time_nodes: list[TimeNode]
-    members_without_report: list[Member]
-    open_needs: list[Need]
+    members_without_report: TodoList
+    open_needs: TodoList
     today: datetime.date
 
     @property
@@ -54,9 +60,16 @@ PLEDGE_ROW_FIELDS = (
 PLEDGER_FIELDS = ("member__name", "branch__name")
 
 
+# Rows shown of a secretary's members without a report and open needs; the count above
+# them is of all, and the page links to the full lists.
+MEMBERS_SHOWN = 30
+NEEDS_SHOWN = 10
+
+
 def secretary_todo(*, branch: Branch, today: datetime.date | None = None) -> SecretaryTodo:
     """What waits for the branch's secretary: five lists, four queries (the returned and the
-    approved pledges are one)."""
+    approved pledges are one). Of the members without this month's report and of the open
+    needs, the first MEMBERS_SHOWN and NEEDS_SHOWN rows and the exact count (first_rows)."""
     today = today or timezone.localdate()
     horizon = today + datetime.timedelta(days=TIME_NODE_HORIZON_DAYS)
     reported = MonthlyReport.objects.filter(member=OuterRef("pk"), month=month_start(today))
@@ -68,6 +81,13 @@ def secretary_todo(*, branch: Branch, today: datetime.date | None = None) -> Sec
         .only(*PLEDGE_ROW_FIELDS, *PLEDGER_FIELDS)
         .order_by("due_date", "pk")
     )
+    open_needs = first_rows(
+        Need.objects.filter(branch=branch, status=NeedStatus.OPEN)
+        .only("description", "urgency")
+        .order_by(URGENCY_RANK, "created_at"),
+        NEEDS_SHOWN,
+    )
+    label_choices(open_needs, urgency=Urgency)
     by_status = {PledgeStatus.RETURNED: [], PledgeStatus.APPROVED: []}
     for pledge in pledges:
         by_status[pledge.status].append(pledge)
@@ -93,49 +113,16 @@ def secretary_todo(*, branch: Branch, today: datetime.date | None = None) -> Sec
             )
             .order_by("due_on", "pk")
         ),
-        members_without_report=list(
+        members_without_report=first_rows(
             Member.objects.filter(branch=branch, is_active=True)
             .exclude(Exists(reported))
             .only("name")
-            .order_by("name", "pk")
+            .order_by("name", "pk"),
+            MEMBERS_SHOWN,
         ),
-        open_needs=list(
-            Need.objects.filter(branch=branch, status=NeedStatus.OPEN)
-            .only("description", "urgency")
-            .order_by(URGENCY_RANK, "created_at")
-        ),
+        open_needs=open_needs,
         today=today,
     )
-
-
-@dataclass
-class TodoList:
-    """The first rows of a to-do and how many there are in all: the count is exact, the
-    rows stop at STAFF_LIST_LIMIT and the page links to the full list."""
-
-    items: list
-    total: int
-
-    def __iter__(self):
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __bool__(self) -> bool:
-        return bool(self.total)
-
-    @property
-    def more(self) -> int:
-        """Rows not shown."""
-        return self.total - len(self.items)
-
-
-def first_rows(queryset: QuerySet, limit: int) -> TodoList:
-    """The first `limit` rows and the count of all, in one query: the count rides on each
-    row as a window over the whole filtered set, which LIMIT does not cut."""
-    rows = list(queryset.annotate(todo_total=Window(Count("pk")))[:limit])
-    return TodoList(items=rows, total=rows[0].todo_total if rows else 0)
 
 
 @dataclass

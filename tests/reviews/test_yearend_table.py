@@ -12,6 +12,7 @@ from pledges.enums import FeedbackRating, PledgeStatus
 from reviews.enums import ReviewRating
 from reviews.models import PointsEntry, QuarterlyReview, YearEndEvaluation
 from reviews.rules import suggested_rating
+from reviews.selectors.yearend import yearend_page
 from reviews.services.yearend import (
     EvaluationBatchRefused,
     EvaluationEntry,
@@ -169,9 +170,31 @@ def test_yearend_table_queries_fixed(client_as, org, django_assert_num_queries, 
     client = client_as("district_staff")
     # Narrowed, the page counts its rows apart from the figures' whole list: one more
     # than the unfiltered page (test_yearend.test_reads_run_in_fixed_queries).
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         response = client.get(URL, {"committee": org.town.pk})
     assert response.text.count('name="confirm"') == size
+
+
+def test_yearend_figures_count_each_pledge_once_through_its_corrections(org):
+    rated_twice = pledge_at(org, member=factories.make_member(org.branch), title="改过的")
+    for rating in (R.POOR, R.GOOD):
+        evaluation_record(pledge=rated_twice, actor=org.secretary, organisation_rating=rating)
+    branch_pledge = pledge_at(org, title="支部的")
+    evaluation_record(pledge=branch_pledge, actor=org.town_staff, organisation_rating=R.GOOD)
+    unrated = pledge_at(org, title="未评的")
+    pledge_at(org, S.IN_PROGRESS, title="未销号的")
+
+    def figures():
+        page = yearend_page(user=org.town_staff, year=YEAR)
+        return page.total, page.rated, page.waiting, page.published
+
+    # The member pledge waits for the staff's confirmation; the branch pledge is evaluated.
+    assert figures() == (3, 2, 1, 0)
+    evaluation_record(pledge=unrated, actor=org.town_staff, organisation_rating=R.FAIR)
+    evaluations_confirm(actor=org.town_staff, year=YEAR)
+    yearend_publish(actor=org.town_staff, year=YEAR, today=TODAY)
+    assert figures() == (3, 3, 0, 3)
+    assert yearend_page(user=org.town_staff, year=YEAR + 1).total == 0
 
 
 # ---- the gaps of publishing ---------------------------------------------------
