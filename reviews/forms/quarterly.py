@@ -72,6 +72,8 @@ class QuarterlyRowForm(forms.Form):
         required=False,
         choices=[("", _("未讲评")), *ReviewRating.choices],
         error_messages={"invalid_choice": _("请选择好、较好、一般或差。")},
+        # A page holds a row for each pledge: the one-pass select, not a template an option.
+        widget=LongSelect,
     )
     on_schedule = forms.BooleanField(label=_("按节点推进"), required=False)
     comment = forms.CharField(

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from branches.forms.fields import LongSelect
 from reviews.enums import ReviewRating
 
 COMMENT_MAX_LENGTH = 1000
@@ -36,6 +37,8 @@ class EvaluationRowForm(forms.Form):
             "required": _("请选择组织评议等次。"),
             "invalid_choice": _("请选择好、较好、一般或差。"),
         },
+        # A page holds a row for each pledge: the one-pass select, not a template an option.
+        widget=LongSelect,
     )
     comment = forms.CharField(
         label=_("评议意见"),
