@@ -2,10 +2,12 @@
 the source rows by the definitions of pledges.figures."""
 
 import datetime
+import io
 from collections import Counter
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -226,3 +228,13 @@ def test_every_status_has_its_column():
     columns = {field.name for field in PledgeTally._meta.get_fields()}
     assert set(S.values) <= columns
     assert set(STATUS_COLUMNS) == set(S.values)
+
+
+def test_refresh_figures_counts_everything_again(district):
+    walked(factories.make_pledge(branch=district["first"]), S.IN_PROGRESS, district)
+    BranchYearFigures.objects.update(pledges_total=99)  # as an edit outside the application
+    assert stored() != fresh()
+    out = io.StringIO()
+    call_command("refresh_figures", stdout=out)
+    assert stored() == fresh()
+    assert "已重新统计" in out.getvalue()
