@@ -20,6 +20,20 @@ from branches.models import (
 from branches.services.personal_data import personal_data_access_record
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the application writes (audit lists, logs, stored counts), where its rules
+    hold: the back office reads them, never adds, changes or deletes them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class CommitteeStaffInline(admin.TabularInline):
     model = CommitteeStaff
     autocomplete_fields = ["user"]
@@ -150,7 +164,7 @@ class OneTimePasswordAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrganisationChange)
-class OrganisationChangeAdmin(admin.ModelAdmin):
+class OrganisationChangeAdmin(ReadOnlyAdmin):
     """The organisation's audit list: append-only, read here."""
 
     list_display = ["created_at", "actor", "action", "committee", "subject"]
@@ -159,18 +173,9 @@ class OrganisationChangeAdmin(admin.ModelAdmin):
     search_fields = ["subject", "actor__username"]
     readonly_fields = [*list_display, "changes", "note"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
     """The personal-data access log: append-only, read here."""
 
     list_display = ["created_at", "actor", "action", "committee", "branch", "subject"]
@@ -178,15 +183,6 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
     list_filter = ["action"]
     search_fields = ["subject", "actor__username"]
     readonly_fields = list_display
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ImportBatch)

@@ -13,6 +13,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from branches.admin import ReadOnlyAdmin
 from pledges.enums import PledgeStatus
 from pledges.models import (
     Feedback,
@@ -285,7 +286,7 @@ class ProgressPhotoAdmin(NoPhotoUploadMixin, admin.ModelAdmin):
 
 
 @admin.register(TimeNodeClosing)
-class TimeNodeClosingAdmin(admin.ModelAdmin):
+class TimeNodeClosingAdmin(ReadOnlyAdmin):
     """The append-only audit of time nodes closed: read, never added, changed or deleted."""
 
     list_display = ["node", "outcome", "done_on", "reason", "actor", "created_at"]
@@ -294,18 +295,9 @@ class TimeNodeClosingAdmin(admin.ModelAdmin):
     search_fields = ["node__description", "node__pledge__title", "reason"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PledgeTransition)
-class PledgeTransitionAdmin(admin.ModelAdmin):
+class PledgeTransitionAdmin(ReadOnlyAdmin):
     """The append-only audit of moves: read, never added, changed or deleted here."""
 
     list_display = [
@@ -323,33 +315,15 @@ class PledgeTransitionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [*list_display, "note"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PledgeAmendment)
-class PledgeAmendmentAdmin(admin.ModelAdmin):
+class PledgeAmendmentAdmin(ReadOnlyAdmin):
     """Changes made to public pledges: append-only, shown on the public page."""
 
     list_display = ["created_at", "pledge", "field", "reason", "actor"]
     list_select_related = ["pledge", "actor"]
     search_fields = ["pledge__title", "reason", "old_value", "new_value"]
     readonly_fields = [*list_display, "old_value", "new_value"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Feedback)
@@ -376,7 +350,7 @@ class FeedbackAdmin(admin.ModelAdmin):
 
 
 @admin.register(MembersLetter)
-class MembersLetterAdmin(admin.ModelAdmin):
+class MembersLetterAdmin(ReadOnlyAdmin):
     """The districts' letters to all members: read here, written on the letter's own page
     (pledges:letter_edit) through pledges.services.letters, which writes the audit row."""
 
@@ -385,32 +359,14 @@ class MembersLetterAdmin(admin.ModelAdmin):
     list_filter = ["year"]
     readonly_fields = [*list_display, "body", "created_at"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class StoredFiguresAdmin(admin.ModelAdmin):
+class StoredFiguresAdmin(ReadOnlyAdmin):
     """Counts kept by the application (pledges.figures.stored): read here, never edited, as
     an edit would be undone by the next count. `manage.py refresh_figures` counts again."""
 
     list_select_related = ["branch"]
     list_filter = ["year"]
     search_fields = ["branch__name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PledgeTally)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from branches.admin import ReadOnlyAdmin
 from reviews.models import (
     BranchGrade,
     HalfYearNotice,
@@ -33,18 +34,9 @@ class MonthlyReportAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReviewRecordAdmin(admin.ModelAdmin):
+class ReviewRecordAdmin(ReadOnlyAdmin):
     """Review records are written by the review pages, where the sign-off and correction
     rules hold; the back office reads them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(QuarterlyBriefing)
