@@ -24,7 +24,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
-from branches.models import Branch
+from branches.models import Branch, Member
 from pledges.enums import PledgeMove
 from pledges.figures import LIVE
 from pledges.models import Pledge, PledgeTransition
@@ -182,8 +182,8 @@ def count_again(
     )
     if years is not None:
         completions = completions.filter(
-            created_at__gte=_local_midnight(min(years), 1),
-            created_at__lt=_local_midnight(max(years) + 1, 1),
+            created_at__gte=_year_start(min(years)),
+            created_at__lt=_year_start(max(years) + 1),
         )
     for item in (
         completions.annotate(
@@ -229,8 +229,9 @@ def _tallies(pledges, *, tally: type) -> list:
     ]
 
 
-def _local_midnight(year: int, month: int) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime(year, month, 1))
+def _year_start(year: int) -> datetime.datetime:
+    """New Year's midnight, local time: completions count in the local year."""
+    return timezone.make_aware(datetime.datetime(year, 1, 1))
 
 
 # ---------------------------------------------------------------------------
@@ -240,8 +241,6 @@ def _local_midnight(year: int, month: int) -> datetime.datetime:
 
 def member_branches(member_ids: Iterable[int]) -> dict[int, int]:
     """Member id → branch id, in one query."""
-    from branches.models import Member
-
     member_ids = [member_id for member_id in member_ids if member_id]
     if not member_ids:
         return {}
