@@ -111,6 +111,8 @@ class Committee(models.Model):
                 Committee.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
                     path=Concat(Value(new_path), Substr("path", len(old_path) + 1))
                 )
+            # The staff homes over it show its name and its branches' (their chart's title).
+            Branch.objects.filter(committee__path__startswith=new_path).mark_workspace_changed()
 
     def clean(self):
         if self.parent_id and self.pk and self.parent.path.startswith(self.path):
@@ -140,9 +142,17 @@ class BranchQuerySet(models.QuerySet):
         if not branches:
             return 0
         now = timezone.now()
-        updated = Branch.objects.filter(pk__in=branches).update(public_changed_at=now)
+        # What the public pages show, the workspace shows too.
+        updated = Branch.objects.filter(pk__in=branches).update(
+            public_changed_at=now, workspace_changed_at=now
+        )
         stamps_moved(branches=branches, at=now)
         return updated
+
+    def mark_workspace_changed(self) -> int:
+        """Move these branches' workspace stamp: the /work/ home's to-do and chart of each,
+        and of the staff over it, are drawn again on their next request."""
+        return self.update(workspace_changed_at=timezone.now())
 
 
 class Branch(models.Model):
@@ -172,6 +182,13 @@ class Branch(models.Model):
     public_changed_at = models.DateTimeField(
         _("公示内容更新时间"), default=timezone.now, editable=False, db_index=True
     )
+    # When anything the workspace's home shows of the branch last changed (its to-do and
+    # its chart: pledges, needs, time nodes, members, monthly reports, its name): the key of
+    # the home's drawn sections (reviews.home_sections), moved in the writing transaction.
+    # Moved with public_changed_at, and by pledges.signals and the services for the rest.
+    workspace_changed_at = models.DateTimeField(
+        _("工作台内容更新时间"), default=timezone.now, editable=False
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = BranchQuerySet.as_manager()
@@ -191,8 +208,12 @@ class Branch(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
+        # Any write of the branch may change what its workspace shows (its name, secretary).
+        self.workspace_changed_at = timezone.now()
         update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "workspace_changed_at"}
+        super().save(*args, **kwargs)
         if update_fields is None or "public_changed_at" in update_fields:
             stamps_moved(branches={self.pk: self.committee.path}, at=self.public_changed_at)
 

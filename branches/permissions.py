@@ -13,6 +13,7 @@ from branches.models import Branch, Committee
 
 _PATHS_ATTR = "_pledgewall_staff_paths"
 _SECRETARY_BRANCH_ID_ATTR = "_pledgewall_secretary_branch_id"
+_SECRETARY_BRANCH_STAMP_ATTR = "_pledgewall_secretary_branch_stamp"
 # Where branches.selectors.secretary_branch keeps its answer; forget_roles drops it.
 SECRETARY_BRANCH_ATTR = "_pledgewall_secretary_branch"
 
@@ -30,19 +31,24 @@ def _role_paths(user) -> dict[str, tuple[str, ...]]:
             get_user_model()
             .objects.filter(pk=user.pk)
             .values_list(
-                "committee_roles__role", "committee_roles__committee__path", "secretary_of"
+                "committee_roles__role",
+                "committee_roles__committee__path",
+                "secretary_of",
+                "secretary_of__workspace_changed_at",
             )
         )
         found: dict[str, dict[str, None]] = {}
-        branch_ids = set()
-        for role, path, branch_id in rows:
+        branches = {}
+        for role, path, branch_id, workspace_changed_at in rows:
             if role is not None:
                 found.setdefault(role, {})[path] = None
             if branch_id is not None:
-                branch_ids.add(branch_id)
+                branches[branch_id] = workspace_changed_at
         paths = {role: tuple(role_paths) for role, role_paths in found.items()}
         setattr(user, _PATHS_ATTR, paths)
-        setattr(user, _SECRETARY_BRANCH_ID_ATTR, min(branch_ids, default=None))
+        branch_id = min(branches, default=None)
+        setattr(user, _SECRETARY_BRANCH_ID_ATTR, branch_id)
+        setattr(user, _SECRETARY_BRANCH_STAMP_ATTR, branches.get(branch_id))
     return paths
 
 
@@ -51,6 +57,13 @@ def secretary_branch_id(user) -> int | None:
     or None; read with the user's roles (no query of its own)."""
     _role_paths(user)
     return getattr(user, _SECRETARY_BRANCH_ID_ATTR, None)
+
+
+def secretary_branch_stamp(user):
+    """When what the workspace shows of the user's branch last changed
+    (Branch.workspace_changed_at), read with the user's roles (no query of its own)."""
+    _role_paths(user)
+    return getattr(user, _SECRETARY_BRANCH_STAMP_ATTR, None)
 
 
 def staff_committee_paths(user) -> tuple[str, ...]:
@@ -65,7 +78,12 @@ def organisation_committee_paths(user) -> tuple[str, ...]:
 
 def forget_roles(user) -> None:
     """Drop the roles read for this user object, after a change to them."""
-    for attr in (_PATHS_ATTR, _SECRETARY_BRANCH_ID_ATTR, SECRETARY_BRANCH_ATTR):
+    for attr in (
+        _PATHS_ATTR,
+        _SECRETARY_BRANCH_ID_ATTR,
+        _SECRETARY_BRANCH_STAMP_ATTR,
+        SECRETARY_BRANCH_ATTR,
+    ):
         if hasattr(user, attr):
             delattr(user, attr)
 

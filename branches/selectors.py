@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Subquery, Window
+from django.db.models import Count, F, Func, IntegerField, Max, Q, QuerySet, Subquery, Window
 from django.shortcuts import get_object_or_404
 
 from branches.models import Branch, Committee, Member
@@ -30,6 +30,15 @@ def branches_visible_to(*, user) -> QuerySet[Branch]:
     for path in staff_committee_paths(user):
         scope |= Q(committee__path__startswith=path)
     return Branch.objects.filter(scope)
+
+
+def workspace_stamp_of(branches: QuerySet[Branch]) -> tuple[str, int]:
+    """What stands for the state of these branches' workspace content, in one query: the
+    newest Branch.workspace_changed_at among them and how many they are (a branch that
+    leaves the set changes the count, where the newest stamp may stay)."""
+    found = branches.order_by().aggregate(latest=Max("workspace_changed_at"), count=Count("pk"))
+    latest = found["latest"]
+    return (latest.isoformat() if latest else "", found["count"])
 
 
 def members_visible_to(*, user) -> QuerySet[Member]:

@@ -9,9 +9,11 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from branches.models import Branch, Member, RetiredToken
+from branches.signals import rolls_changed
 from pledges.enums import CommentStatus
 from pledges.models import (
     Feedback,
+    Need,
     Pledge,
     PledgeAmendment,
     PledgeTransition,
@@ -21,7 +23,8 @@ from pledges.models import (
 )
 from pledges.qr import forget_images
 
-# While a batch is open: the branches and pledges whose public pages changed in it.
+# While a batch is open: the branches and pledges whose public pages changed in it (their
+# workspace stamps move with the public ones, Branch.objects.mark_public_changed).
 _open_batch: ContextVar[tuple[set[int], set[int]] | None] = ContextVar(
     "public_pages_batch", default=None
 )
@@ -102,6 +105,23 @@ def public_content_changed(sender, instance, **kwargs):
         _note_in_batch(batch, instance)
         return
     bump_public_pages(branch_id=_branch_of(instance))
+
+
+@receiver(post_save, sender=Need)
+@receiver(post_delete, sender=Need)
+def workspace_content_changed(sender, instance, **kwargs):
+    """Needs are not public, but the secretary's to-do and the chart's 研诺 count them."""
+    batch = _open_batch.get()
+    if batch is not None:
+        batch[0].add(instance.branch_id)
+        return
+    Branch.objects.filter(pk=instance.branch_id).mark_workspace_changed()
+
+
+@receiver(rolls_changed)
+def rolls_written_in_bulk(sender, *, branch_ids, **kwargs):
+    # A roster import writes members in bulk, without their per-row signals.
+    Branch.objects.filter(pk__in=branch_ids).mark_workspace_changed()
 
 
 @receiver(post_save, sender=Feedback)

@@ -71,8 +71,8 @@ def grow(org, pledge, size: int) -> None:
 # branch reads it once more.
 PAGES = [
     ("secretary", "home", 10),
-    ("town_staff", "home", 9),
-    ("district_staff", "home", 9),
+    ("town_staff", "home", 10),
+    ("district_staff", "home", 10),
     ("district_organiser", "home", 5),
     ("secretary", "needs", 7),
     ("town_staff", "needs", 7),

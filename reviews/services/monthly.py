@@ -95,4 +95,7 @@ def monthly_reports_save(
         MonthlyReport.objects.bulk_update(to_update, [*REPORT_FIELDS, "recorded_by", "updated_at"])
     if to_clear:
         MonthlyReport.objects.filter(pk__in=to_clear).delete()
+    if to_create or to_update or to_clear:
+        # Members without this month's report are on the secretary's to-do.
+        Branch.objects.filter(pk=branch.pk).mark_workspace_changed()
     return MonthlySaveResult(created=len(to_create), updated=len(to_update), cleared=len(to_clear))
