@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from branches.admin import ReadOnlyAdmin
+from pledges.admin import StoredFiguresAdmin
 from reviews.models import (
     BranchGrade,
     HalfYearNotice,
@@ -12,6 +13,7 @@ from reviews.models import (
     QuarterSignOff,
     YearEndEvaluation,
 )
+from reviews.stored_figures import YEAREND_FIGURES, YearEndFigures
 
 
 @admin.register(MonthlyReport)
@@ -100,3 +102,10 @@ class BranchGradeAdmin(ReviewRecordAdmin):
     list_select_related = ["branch", "graded_by"]
     list_filter = ["year", "grade"]
     search_fields = ["branch__name", "reasons"]
+
+
+@admin.register(YearEndFigures)
+class YearEndFiguresAdmin(StoredFiguresAdmin):
+    """Counted by reviews.services.stored_figures with the pledges' stored figures."""
+
+    list_display = ["branch", "year", *YEAREND_FIGURES]

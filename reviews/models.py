@@ -329,3 +329,7 @@ class BranchGrade(models.Model):
 
     def __str__(self):
         return f"{self.branch} {self.year} {self.get_grade_display()}"
+
+
+# Registered with the app here; kept apart, as they hold counts, not records.
+from reviews.stored_figures import YearEndFigures  # noqa: E402, F401

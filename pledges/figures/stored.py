@@ -14,7 +14,7 @@ Work that writes in bulk without signals (the demo's bulk years, a roster import
 """
 
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -32,6 +32,20 @@ from pledges.stored_figures import QUARTERS, STATUS_COLUMNS, BranchYearFigures, 
 from pledges.workflow import DONE_STATUSES
 
 Key = tuple[int, int]  # (branch id, year)
+
+# Counters of the stored figures of the apps above this one (reviews' year-end figures),
+# which depend on pledges and on rows of their own: each is called with the branches and
+# years of every refresh and rebuild, in the same transaction (`also_counted_again`).
+_also_counted: list[Callable[..., None]] = []
+
+
+def also_counted_again(counter: Callable[..., None]) -> Callable[..., None]:
+    """Register `counter(branch_ids=…, years=…)` (None: all) to count its figures again
+    whenever the pledges' stored figures of those branches and years are."""
+    if counter not in _also_counted:
+        _also_counted.append(counter)
+    return counter
+
 
 BATCH_SIZE = 2000
 
@@ -84,12 +98,16 @@ def stored_figures_refresh(*, keys: Iterable[Key]) -> None:
             .values_list("pk", flat=True)
         )
         count_again(branch_ids=branch_ids, years=years)
+        for counter in _also_counted:
+            counter(branch_ids=branch_ids, years=years)
 
 
 def stored_figures_rebuild() -> None:
     """Count every stored figure again, of every branch and year."""
     with transaction.atomic():
         count_again(branch_ids=None, years=None)
+        for counter in _also_counted:
+            counter(branch_ids=None, years=None)
 
 
 def stored_figure_years(*, branch_ids: Iterable[int]) -> set[int]:
@@ -274,6 +292,7 @@ def keys_by_year(branch_ids: Iterable[int], years: Iterable[int]) -> set[Key]:
 
 __all__ = [
     "CountedModels",
+    "also_counted_again",
     "Key",
     "count_again",
     "keys_by_year",

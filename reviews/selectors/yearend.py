@@ -17,10 +17,16 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from branches.models import Branch, Member
-from branches.permissions import is_branch_secretary, is_upper_staff, staff_committee_paths
+from branches.permissions import (
+    is_branch_secretary,
+    is_upper_staff,
+    secretary_branch_id,
+    staff_committee_paths,
+)
 from pledges.enums import FeedbackChannel, FeedbackRating, PledgeStatus
 from pledges.figures import LIVE, count_rows, counted_q, done_q, overdue_q
 from pledges.models import Feedback, Pledge
@@ -29,6 +35,7 @@ from pledges.workflow import PUBLIC_STATUSES
 from reviews.enums import ReviewRating
 from reviews.models import BranchGrade, PointsEntry, QuarterlyReview, YearEndEvaluation
 from reviews.rules import suggested_rating
+from reviews.stored_figures import YEAREND_FIGURES, YearEndFigures
 
 # Statuses in which a pledge can be rated at year end (evaluated: a correction).
 RATEABLE_STATUSES = frozenset({PledgeStatus.VERIFIED, PledgeStatus.EVALUATED})
@@ -118,6 +125,44 @@ class YearEndPage:
     published: int
 
 
+def with_first_evaluation(pledges: QuerySet[Pledge], *, year: int) -> QuerySet[Pledge]:
+    """The pledges, each joined to the first row of its evaluation chain of the year: at
+    most one (the constraint evaluation_one_per_year), so plain counts over it are the
+    pledges rated (every chain has one first row) and published (a chain is published
+    whole: yearend_publish marks every row, and no correction is recorded after). Counting
+    distinct pledges over all rows, each joined to the row correcting it, sorted the
+    year's evaluations three times (most of last year's page at scale 100)."""
+    return pledges.annotate(
+        first_evaluation=FilteredRelation(
+            "evaluations", condition=Q(evaluations__year=year, evaluations__corrects__isnull=True)
+        )
+    )
+
+
+def yearend_counts() -> dict:
+    """The year-end figures of pledges `with_first_evaluation` (the one definition: the
+    page counts them live, reviews.stored_figures keeps them per branch): the pledges to
+    rate, the rated ones, those of them waiting for confirmation, the published ones."""
+    return {
+        "total": Count("pk"),
+        "rated": Count("first_evaluation"),
+        "waiting": Count("first_evaluation", filter=Q(status=PledgeStatus.VERIFIED)),
+        "published": Count("first_evaluation", filter=Q(first_evaluation__is_published=True)),
+    }
+
+
+def _stored_yearend_figures(*, user, year: int) -> dict | None:
+    """The year-end figures of committee staff's whole list, summed from the stored figures
+    of their subtree's branches (one query); None where the list is not a subtree's (a
+    secretary's member pledges, alone or beside a subtree), which is then counted live."""
+    if secretary_branch_id(user) is not None or not staff_committee_paths(user):
+        return None
+    sums = YearEndFigures.objects.filter(subtree_scope(user, "branch__"), year=year).aggregate(
+        **{name: Coalesce(Sum(name), 0) for name in YEAREND_FIGURES}
+    )
+    return sums
+
+
 def yearend_pledges(*, user, year: int) -> QuerySet[Pledge]:
     """The year's verified (or already evaluated) pledges the user takes part in rating:
     committee staff see every one of their subtree (member pledges to confirm), a
@@ -161,23 +206,9 @@ def yearend_page(*, user, year: int, page_number=1, narrow=None) -> YearEndPage:
     filters); the figures count the whole list.
     """
     pledges = yearend_pledges(user=user, year=year)
-    # The figures in one pass over the list, each pledge joined to the first row of its
-    # evaluation chain of the year: at most one (the constraint evaluation_one_per_year),
-    # so plain counts are the pledges rated (every chain has one newest row) and published
-    # (a chain is published whole: yearend_publish marks every row, and no correction is
-    # recorded after). Counting distinct pledges over all rows, each joined to the row
-    # correcting it, sorted the year's evaluations three times (most of last year's page
-    # at scale 100), and the list was scanned a second time for its count.
-    figures = pledges.annotate(
-        first_evaluation=FilteredRelation(
-            "evaluations", condition=Q(evaluations__year=year, evaluations__corrects__isnull=True)
-        )
-    ).aggregate(
-        total=Count("pk"),
-        rated=Count("first_evaluation"),
-        waiting=Count("first_evaluation", filter=Q(status=PledgeStatus.VERIFIED)),
-        published=Count("first_evaluation", filter=Q(first_evaluation__is_published=True)),
-    )
+    figures = _stored_yearend_figures(user=user, year=year)
+    if figures is None:
+        figures = with_first_evaluation(pledges, year=year).aggregate(**yearend_counts())
     listed = narrow(pledges) if narrow else pledges
     rows = (
         listed.select_related("owner_branch__committee", "member", "branch")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,7 @@ from reviews.selectors.yearend import (
     overdue_reference,
     subtree_scope,
 )
+from reviews.services.stored_figures import yearend_figures_changed
 
 
 def latest_evaluation(*, pledge: Pledge, year: int) -> YearEndEvaluation | None:
@@ -278,6 +279,9 @@ def yearend_publish(*, actor, year: int, today: datetime.date | None = None) -> 
     in_scope = subtree_scope(actor, "pledge__owner_branch__")
     evaluations = YearEndEvaluation.objects.filter(in_scope, year=year)
     published = evaluations.filter(is_published=False).update(is_published=True)
+    if published:
+        # Marked in bulk, without their signals: the year-end figures count them again.
+        yearend_figures_changed(pledge_q=Q(subtree_scope(actor, "owner_branch__"), year=year))
     reference = overdue_reference(year=year, today=today)
 
     # 2. Points: each member pledge of the year with its latest result.
