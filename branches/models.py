@@ -99,6 +99,7 @@ class Committee(models.Model):
                 super().save(*args, **kwargs)
                 self.path = self._expected_path()
                 super().save(update_fields=["path"])
+                self._workspace_changed(self._parent_path(self.path))
                 return
             old_path = self.path
             new_path = self._expected_path()
@@ -111,8 +112,29 @@ class Committee(models.Model):
                 Committee.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
                     path=Concat(Value(new_path), Substr("path", len(old_path) + 1))
                 )
-            # The staff homes over it show its name and its branches' (their chart's title).
-            Branch.objects.filter(committee__path__startswith=new_path).mark_workspace_changed()
+            self._workspace_changed(self._parent_path(old_path), self._parent_path(new_path))
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            parent_path = self._parent_path(self.path)
+            deleted = super().delete(*args, **kwargs)
+            self._workspace_changed(parent_path)
+            return deleted
+
+    @staticmethod
+    def _parent_path(path: str) -> str:
+        """The path of the committee above the one at `path` (the path itself for a root:
+        its own subtree)."""
+        return path[: -(PATH_SEGMENT_WIDTH + 1)] or path
+
+    @staticmethod
+    def _workspace_changed(*paths: str) -> None:
+        # The workspace of the staff above a committee shows it (its name, a row of the
+        # dashboard, the chart's title) and its branches: renew theirs.
+        branches = Q(pk__in=[])
+        for path in set(paths):
+            branches |= Q(committee__path__startswith=path)
+        Branch.objects.filter(branches).mark_workspace_changed()
 
     def clean(self):
         if self.parent_id and self.pk and self.parent.path.startswith(self.path):

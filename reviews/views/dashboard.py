@@ -15,6 +15,7 @@ from pledges.figures import LIVE, Figures
 from pledges.figures.steps import NEED_CLAIM_DAYS
 from pledges.selectors import OPEN_STATUSES
 from reviews import dashboard as figures
+from reviews.dashboard.kept import dashboard_state, kept_branch_page, kept_dashboard_figures
 
 
 def _staff_scope(request) -> figures.Scope:
@@ -28,12 +29,12 @@ def dashboard(request):
     scope = _staff_scope(request)
     today = timezone.localdate()
     sort = figures.parse_sort(request.GET.get("sort"))
-    data = figures.dashboard_figures(scope=scope, today=today)
+    state = dashboard_state(scope=scope, today=today)
+    data = kept_dashboard_figures(scope=scope, today=today, state=state)
     total = data.total
-    page = Paginator(
-        figures.branch_table(scope=scope, sort=sort, today=today), figures.BRANCHES_PER_PAGE
-    ).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
+    page = kept_branch_page(
+        scope=scope, sort=sort, today=today, page_number=request.GET.get("page"), state=state
+    )
     for branch in page.object_list:
         branch.figures = Figures.of_branch(branch, LIVE)
     # Links keep the chosen committee; "here" is this page with it.

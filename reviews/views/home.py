@@ -11,11 +11,11 @@ organisation's to-do) is rendered for each request.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from branches.kept import kept
 from branches.permissions import (
     is_organisation_staff,
     secretary_branch_id,
@@ -27,17 +27,6 @@ from branches.selectors_organisation import organisation_todo
 from reviews.chart import branch_chart, scope_chart
 from reviews.dashboard.scope import dashboard_scope
 from reviews.selectors.home import secretary_todo, staff_todo
-
-# How long a drawn section is kept: any change makes a new key, so this only frees memory.
-SECTION_SECONDS = 15 * 60
-
-
-def _kept_section(key: str, draw) -> str:
-    section = cache.get(key)
-    if section is None:
-        section = draw()
-        cache.set(key, section, SECTION_SECONDS)
-    return section
 
 
 def _secretary_section(*, user, with_chart: bool, today) -> str:
@@ -58,7 +47,7 @@ def _secretary_section(*, user, with_chart: bool, today) -> str:
             {"todo": secretary_todo(branch=branch, today=today), "chart": chart},
         )
 
-    return _kept_section(key, draw)
+    return kept(key, draw)
 
 
 def _staff_section(*, user, today) -> str:
@@ -76,7 +65,7 @@ def _staff_section(*, user, today) -> str:
             {"todo": staff_todo(user=user, today=today), "chart": chart},
         )
 
-    return _kept_section(key, draw)
+    return kept(key, draw)
 
 
 @login_required
