@@ -23,6 +23,7 @@ from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
 from axes.signals import handle_user_login_failed  # noqa: F401  (see "The log")
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
@@ -32,6 +33,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from branches.http import safe_next_url
+from branches.permissions import user_with_roles
 from branches.selectors_organisation import accounts_managed_by
 
 logger = logging.getLogger("pledgewall.signin")
@@ -189,6 +191,17 @@ class SignInLockoutBackend(AxesStandaloneBackend):
         except AxesBackendPermissionDenied:
             setattr(request, _REFUSED_ATTR, True)
             raise
+
+
+class UserWithRolesBackend(ModelBackend):
+    """Django's ModelBackend, but a signed-in request's user is read with their roles in
+    one query (branches.permissions.user_with_roles): every workspace page needs both, for
+    its navigation and its permission checks. Their roles are still read afresh on every
+    request, so a role given or taken counts at once."""
+
+    def get_user(self, user_id):
+        user = user_with_roles(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -114,7 +114,7 @@ def _stamps_from_database(names: list[str]) -> dict[str, datetime.datetime]:
                 branch_ids,
             )
             rows = cursor.fetchall()
-        stamps.update({branch_stamp(pk): _as_aware(value) for pk, value in rows})
+        stamps.update({branch_stamp(pk): as_aware(value) for pk, value in rows})
         # A branch that does not exist (deleted since) has the epoch: its pages renew.
         for pk in branch_ids:
             stamps.setdefault(branch_stamp(pk), EPOCH)
@@ -129,7 +129,7 @@ def _stamps_from_database(names: list[str]) -> dict[str, datetime.datetime]:
     return stamps
 
 
-def _as_aware(value) -> datetime.datetime:
+def as_aware(value) -> datetime.datetime:
     # PostgreSQL gives an aware datetime; SQLite gives the stored UTC text.
     if isinstance(value, str):
         value = parse_datetime(value)

@@ -135,11 +135,8 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCach
 # Sessions: read from the shared cache and written through to the database, so a signed-in
 # page spends no query on its session. Only with a shared cache: in a per-process one, a
 # session ended in one worker (sign-out) would live on in the others' copies.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if CACHE_IS_SHARED
-    else "django.contrib.sessions.backends.db"
-)
+# Django's own engines, with the read of a session in plain SQL (branches.sessions).
+SESSION_ENGINE = "branches.sessions.cached_db" if CACHE_IS_SHARED else "branches.sessions.db"
 
 # ---------------------------------------------------------------------------
 # Authentication
@@ -160,7 +157,9 @@ LOGOUT_REDIRECT_URL = "login"
 # The lockout check comes first; it lets through checks without a request (commands, tests).
 AUTHENTICATION_BACKENDS = [
     "branches.signin.SignInLockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading a signed-in person with their roles in one query. (A
+    # session begun under django.contrib.auth's own backend signs in again, once.)
+    "branches.signin.UserWithRolesBackend",
 ]
 # Failures are counted in the database, shared by every worker and server.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"

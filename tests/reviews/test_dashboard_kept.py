@@ -108,8 +108,8 @@ def test_a_kept_dashboard_reads_only_its_scope_and_stamp(
 ):
     client.force_login(district.district_staff)
     counted = page(client)
-    # The session, the user, their roles, the scope's committees and its stamp.
-    with django_assert_num_queries(5):
+    # The session, the user with their roles, the scope's committees and its stamp.
+    with django_assert_num_queries(4):
         assert page(client) == counted
 
 
