@@ -3,8 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +22,7 @@ from pledges.forms.practice import (
     ReasonForm,
     TimeNodeCloseForm,
 )
-from pledges.models import Pledge, PledgeTransition, TimeNode
+from pledges.models import Pledge, TimeNode
 from pledges.progress import set_progress_from_nodes
 from pledges.selectors import (
     OPEN_STATUSES,
@@ -32,6 +31,11 @@ from pledges.selectors import (
     pledge_for,
     pledge_resubmission_changes,
     pledges_visible_to,
+)
+from pledges.selectors.approvals import (
+    approval_page,
+    approval_places,
+    approval_queue_state,
 )
 from pledges.services.progress import (
     TIME_NODE_STATUSES,
@@ -43,7 +47,6 @@ from pledges.services.progress import (
 from pledges.services.workflow import ROLE_PREDICATES, BulkMoveRefused, pledges_approve
 from pledges.workflow import MOVES, Move, TransitionNotAllowed, moves_from
 
-APPROVALS_PER_PAGE = 30
 # The most pledges one bulk approval previews and approves (a page of the queue and more).
 APPROVE_MANY_LIMIT = 100
 REFUSALS = (TransitionNotAllowed, PermissionDenied, ValidationError)
@@ -358,54 +361,22 @@ def approvals(request):
     """Submitted pledges of the person's subtree, oldest submission first."""
     if not staff_committee_paths(request.user):
         raise PermissionDenied(_("只有上级党组织工作人员可以审核承诺。"))
-    waiting = pledges_visible_to(user=request.user).filter(status=PledgeStatus.SUBMITTED)
-    # Each branch with pledges waiting, and how many: the filter's choices and, summed
-    # over the branches the filter keeps, the count of the pages (no COUNT query of its own).
-    places = list(
-        waiting.order_by()
-        .values_list(
-            "owner_branch__committee_id",
-            "owner_branch__committee__name",
-            "owner_branch_id",
-            "owner_branch__name",
-        )
-        .annotate(waiting=Count("pk"))
-    )
+    state = approval_queue_state(user=request.user)  # before what it keys
+    places = approval_places(user=request.user, state=state)
     committees = sorted({(c_id, c_name) for c_id, c_name, *_rest in places}, key=lambda c: c[1])
     branches = sorted({(b_id, b_name) for _c, _n, b_id, b_name, _w in places}, key=lambda b: b[1])
     form = ApprovalFilterForm(request.GET or None, committees=committees, branches=branches)
+    committee = branch = None
     if form.is_bound and form.is_valid():
-        if committee := form.cleaned_data["committee"]:
-            waiting = waiting.filter(owner_branch__committee_id=committee)
-            places = [place for place in places if place[0] == committee]
-        if branch := form.cleaned_data["branch"]:
-            waiting = waiting.filter(owner_branch_id=branch)
-            places = [place for place in places if place[2] == branch]
-    transitions = PledgeTransition.objects.filter(pledge=OuterRef("pk"))
-    waiting = (
-        waiting.select_related("owner_branch__committee", "member")
-        .only(
-            "title",
-            "due_date",
-            "member",
-            "owner_branch",
-            "member__name",
-            "owner_branch__name",
-            "owner_branch__committee__name",
-        )
-        .annotate(
-            was_returned=Exists(transitions.filter(move=PledgeMove.RETURN_FOR_REVISION)),
-            submitted_at=Subquery(
-                transitions.filter(move=PledgeMove.SUBMIT)
-                .order_by("-created_at", "-pk")
-                .values("created_at")[:1]
-            ),
-        )
-        .order_by("submitted_at", "pk")
+        committee, branch = form.cleaned_data["committee"], form.cleaned_data["branch"]
+    page = approval_page(
+        user=request.user,
+        state=state,
+        places=places,
+        committee=committee,
+        branch=branch,
+        page_number=request.GET.get("page"),
     )
-    paginator = Paginator(waiting, APPROVALS_PER_PAGE)
-    paginator.count = sum(place[4] for place in places)
-    page = paginator.get_page(request.GET.get("page"))
     context = {"form": form, "page_obj": page, "today": timezone.localdate()}
     return render(request, "pledges/practice/approvals.html", context)
 

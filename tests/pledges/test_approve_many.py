@@ -188,7 +188,7 @@ def test_approve_many_preview_queries_fixed(client_as, org, count, django_assert
     pledges = [submitted(org, f"承诺{n}") for n in range(count)]
     client = client_as("district_staff")
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(URL, {"pledges": [p.pk for p in pledges]})
 
     assert response.text.count('class="card approve-preview"') == count

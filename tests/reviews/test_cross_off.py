@@ -117,7 +117,7 @@ def test_cross_off_page_queries_fixed(client_as, org, django_assert_num_queries,
         branch = factories.make_branch(org.town, factories.make_user())
         pledge_at(org, PledgeStatus.COMPLETED, branch=branch)
     client = client_as("district_staff")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(URL)
     assert response.text.count('name="pledges"') == size
 

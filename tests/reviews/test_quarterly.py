@@ -417,7 +417,7 @@ def grow(org, size):
 def test_quarterly_page_queries_do_not_grow(client_as, org, django_assert_num_queries, size):
     grow(org, size)
     client = client_as("district_staff")
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(QUARTERLY_URL)
     assert response.status_code == 200
     assert response.content.decode().count('class="qrow"') == size

@@ -217,6 +217,6 @@ def test_quarterly_table_queries_fixed(client_as, org, django_assert_num_queries
         branch = factories.make_branch(org.town, factories.make_user())
         branch_pledge(org, branch=branch)
     client = client_as("district_staff")
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(URL, {"committee": org.town.pk, "status": "unreviewed"})
     assert response.text.count('class="qrow"') == size

@@ -1,0 +1,85 @@
+"""The approval queue counted once per state of the staff's branches
+(pledges.selectors.approvals): after every move that changes it, the queue served from the
+cache equals one counted afresh."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from tests import factories
+
+URL = reverse("pledges:approvals")
+
+
+def page(client, query=None) -> str:
+    html = client.get(URL, query or {}).text
+    return re.sub(r'name="(csrfmiddlewaretoken|submission_key)" value="[^"]*"', "", html)
+
+
+def submitted(org, title, branch=None):
+    branch = branch or org.branch
+    pledge = factories.make_pledge(branch=branch, title=title)
+    pledge.submit(branch.secretary)
+    return pledge
+
+
+@pytest.fixture
+def queue(org):
+    org.first = submitted(org, "修缮村东生产路")
+    org.second = submitted(org, "给五保户送水", branch=org.other_branch)
+    return org
+
+
+def _submitted(org):
+    submitted(org, "新交来的承诺")
+
+
+def _approved(org):
+    org.first.approve(org.town_staff)
+
+
+def _returned(org):
+    org.second.return_for_revision(org.town_staff, reason="请写明完成时间")
+
+
+def _withdrawn(org):
+    org.first.withdraw(org.town_staff, reason="村里已自行修好")
+
+
+def _branch_renamed(org):
+    org.other_branch.name = "姬石社区党支部"
+    org.other_branch.save()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [_submitted, _approved, _returned, _withdrawn, _branch_renamed],
+    ids=lambda c: c.__name__,
+)
+@pytest.mark.parametrize("query", [{}, {"branch": "other"}], ids=["all", "one-branch"])
+def test_a_move_shows_at_once(client, queue, change, query):
+    if query:
+        query = {"branch": queue.other_branch.pk}
+    client.force_login(queue.district_staff)
+    before = page(client, query)
+    assert page(client, query) == before
+
+    change(queue)
+
+    after = page(client, query)
+    cache.clear()
+    assert after == page(client, query)
+    if not (query and change in (_submitted, _approved)):  # those are in the other branch
+        assert after != before
+
+
+@pytest.mark.django_db
+def test_a_kept_queue_reads_only_its_stamp(client, queue, django_assert_num_queries):
+    client.force_login(queue.town_staff)
+    counted = page(client)
+    # The session, the user with their roles, the stamp of their branches.
+    with django_assert_num_queries(3):
+        assert page(client) == counted
