@@ -56,10 +56,12 @@ def _fresh_cache():
     copies and routes of one test name rows another test's ids may name again."""
     from django.core.cache import cache
 
+    from branches.kept import forget_kept_in_worker
     from pledges.public.caching import forget_routes_in_worker
 
     cache.clear()
     forget_routes_in_worker()
+    forget_kept_in_worker()
 
 
 @pytest.fixture

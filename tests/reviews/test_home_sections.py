@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from branches.kept import forget_kept_in_worker
 from branches.models import Branch, Member
 from branches.signals import rolls_changed
 from pledges.enums import NeedStatus, PledgeStatus
@@ -25,6 +26,12 @@ S = PledgeStatus
 TODAY = timezone.localdate()
 
 
+def forget_everything_kept():
+    """What a fresh worker with an empty cache has: nothing."""
+    cache.clear()
+    forget_kept_in_worker()
+
+
 def page(client) -> str:
     html = client.get(reverse("home")).text
     # The sign-out form's token is the request's own, not the sections'.
@@ -32,7 +39,7 @@ def page(client) -> str:
 
 
 def fresh_page(client) -> str:
-    cache.clear()
+    forget_everything_kept()
     return page(client)
 
 
