@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from branches.models import Branch, Member, RetiredToken
@@ -116,6 +116,26 @@ def workspace_content_changed(sender, instance, **kwargs):
         batch[0].add(instance.branch_id)
         return
     Branch.objects.filter(pk=instance.branch_id).mark_workspace_changed()
+
+
+@receiver(m2m_changed, sender=Pledge.needs.through)
+def claims_changed(sender, instance, action, pk_set, **kwargs):
+    """A pledge claimed or let go of needs: the needs list of each need's branch shows who
+    claims it (an office branch's pledge may answer a paired village's needs: 结对共建)."""
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if isinstance(instance, Need):
+        branch_ids = {instance.branch_id}
+    else:
+        needs = (
+            instance.needs.all() if action == "pre_clear" else Need.objects.filter(pk__in=pk_set)
+        )
+        branch_ids = {instance.owner_branch_id, *needs.values_list("branch_id", flat=True)}
+    batch = _open_batch.get()
+    if batch is not None:
+        batch[0].update(branch_ids)
+        return
+    Branch.objects.filter(pk__in=branch_ids).mark_workspace_changed()
 
 
 @receiver(rolls_changed)

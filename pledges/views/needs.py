@@ -1,6 +1,7 @@
 """研诺: the needs list of a branch. The secretary writes; committee staff above read."""
 
 import functools
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -12,11 +13,13 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.forms import add_service_error
 from branches.http import id_url, safe_next_url
+from branches.kept import kept
 from branches.permissions import can_manage_branch
 from pledges.enums import NeedCategory, NeedSource, NeedStatus, PledgeStatus, Urgency
 from pledges.forms.needs import NeedForm, NeedMergeForm
@@ -110,6 +113,29 @@ def _needs_page(*, branch, status: str, category: str, page_number):
     return chips, page
 
 
+def _kept_needs_page(*, branch, status: str, category: str, page_number):
+    """_needs_page, counted once per state of the branch (branches.kept): its workspace stamp
+    came with the branch's row, read before the needs; every change to its needs and their
+    pledges moves it. The page's forms and their tokens are drawn for each request."""
+
+    def count():
+        chips, page = _needs_page(
+            branch=branch, status=status, category=category, page_number=page_number
+        )
+        return chips, page.number, list(page.object_list), page.paginator.count
+
+    asked = hashlib.sha256(str(page_number).encode()).hexdigest()[:16]
+    key = (
+        f"needs:{branch.pk}:{branch.workspace_changed_at.isoformat()}:{status}:{category}:"
+        f"{asked}:{translation.get_language()}"
+    )
+    chips, number, rows, total = kept(key, count)
+    # Only the count matters to the page's links: a paginator over a range holds no rows.
+    page = Paginator(range(total), NEEDS_PER_PAGE).page(number)
+    page.object_list = rows
+    return chips, page
+
+
 def _status_label(value: str):
     """The status's label, as label_choices gives it (an unknown value as it is)."""
     try:
@@ -132,7 +158,7 @@ def need_list(request, branch_id):
     category = request.GET.get("category", "")
     if category not in NeedCategory.values:
         category = ""
-    chips, page = _needs_page(
+    chips, page = _kept_needs_page(
         branch=branch, status=status, category=category, page_number=request.GET.get("page")
     )
     return render(

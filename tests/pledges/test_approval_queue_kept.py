@@ -90,3 +90,57 @@ def test_a_kept_queue_reads_only_its_stamp(client, queue, django_assert_num_quer
     # The session, the user with their roles, the stamp of their branches.
     with django_assert_num_queries(3):
         assert page(client) == counted
+
+
+# ---------------------------------------------------------------------------
+# The needs list (pledges.views.needs), kept under its branch's workspace stamp
+# ---------------------------------------------------------------------------
+
+
+def needs_page(client, org) -> str:
+    html = client.get(reverse("pledges:needs", args=[org.branch.pk])).text
+    return re.sub(r'name="(csrfmiddlewaretoken|submission_key)" value="[^"]*"', "", html)
+
+
+def _need_added(org):
+    factories.make_need(org.branch, description="五组路灯不亮")
+
+
+def _need_dropped(org):
+    need = org.branch.needs.get(description="村东生产路树木缺人浇水")
+    need.status = "dropped"
+    need.save()
+
+
+def _need_claimed(org):
+    need = org.branch.needs.get(description="村东生产路树木缺人浇水")
+    pledge = factories.make_pledge(branch=org.branch, title="认领浇水")
+    pledge.needs.add(need)  # without a save of the pledge: the link alone counts
+
+
+def _claiming_pledge_renamed(org):
+    pledge = org.branch.pledges.get(title="已认领的承诺")
+    pledge.title = "改了名的承诺"
+    pledge.save()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [_need_added, _need_dropped, _need_claimed, _claiming_pledge_renamed],
+    ids=lambda change: change.__name__,
+)
+def test_the_needs_list_shows_a_change_at_once(client, org, change):
+    factories.make_need(org.branch, description="村东生产路树木缺人浇水")
+    claimed = factories.make_need(org.branch, description="修缮村小学围墙")
+    factories.make_pledge(branch=org.branch, title="已认领的承诺").needs.add(claimed)
+    client.force_login(org.secretary)
+    before = needs_page(client, org)
+    assert needs_page(client, org) == before
+
+    change(org)
+
+    after = needs_page(client, org)
+    assert after != before
+    forget_everything_kept()
+    assert after == needs_page(client, org)
