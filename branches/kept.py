@@ -12,12 +12,14 @@ drawn sections (text) it served last in its own memory, and answers them again w
 round trip to a shared cache (Redis).
 """
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 
 # Seconds a value is kept: no bound on staleness (the key changes with the state), only
 # the memory of states no one asks for any more.
@@ -56,3 +58,16 @@ def forget_kept_in_worker() -> None:
     """Empty this worker's own copies (tests start from nothing)."""
     with _lock:
         _in_worker.clear()
+
+
+def page_key(page_number) -> str:
+    """The asked page number (?page=, any text) as a short part of a key."""
+    return hashlib.sha256(str(page_number).encode()).hexdigest()[:16]
+
+
+def page_of(rows: list, *, number: int, total: int, per_page: int) -> Page:
+    """A paginator's page holding kept rows: only the count matters to the page's links,
+    so the paginator is over a range and holds no rows."""
+    page = Paginator(range(total), per_page).page(number)
+    page.object_list = rows
+    return page

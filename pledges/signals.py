@@ -111,11 +111,7 @@ def public_content_changed(sender, instance, **kwargs):
 @receiver(post_delete, sender=Need)
 def workspace_content_changed(sender, instance, **kwargs):
     """Needs are not public, but the secretary's to-do and the chart's 研诺 count them."""
-    batch = _open_batch.get()
-    if batch is not None:
-        batch[0].add(instance.branch_id)
-        return
-    Branch.objects.filter(pk=instance.branch_id).mark_workspace_changed()
+    _workspace_changed({instance.branch_id})
 
 
 @receiver(m2m_changed, sender=Pledge.needs.through)
@@ -131,6 +127,12 @@ def claims_changed(sender, instance, action, pk_set, **kwargs):
             instance.needs.all() if action == "pre_clear" else Need.objects.filter(pk__in=pk_set)
         )
         branch_ids = {instance.owner_branch_id, *needs.values_list("branch_id", flat=True)}
+    _workspace_changed(branch_ids)
+
+
+def _workspace_changed(branch_ids: set[int]) -> None:
+    """Move these branches' workspace stamps now, or note them in the open batch (whose end
+    moves them with the public stamps)."""
     batch = _open_batch.get()
     if batch is not None:
         batch[0].update(branch_ids)

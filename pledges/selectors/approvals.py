@@ -6,12 +6,10 @@ when a pledge of theirs moves (submitted, approved, returned, withdrawn), which 
 branch's workspace stamp in the same transaction; the form and its token are still drawn
 for each request."""
 
-import hashlib
-
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Subquery
 
-from branches.kept import kept
+from branches.kept import kept, page_key, page_of
 from branches.permissions import secretary_branch_id, staff_committee_paths
 from branches.selectors import branches_visible_to, workspace_stamp_of
 from pledges.enums import PledgeMove, PledgeStatus
@@ -96,9 +94,6 @@ def approval_page(*, user, state: str, places: list[tuple], committee, branch, p
         page = paginator.get_page(page_number)
         return page.number, list(page.object_list)
 
-    asked = hashlib.sha256(str(page_number).encode()).hexdigest()[:16]
-    number, rows = kept(f"approvals:page:{state}:{committee}:{branch}:{asked}", count)
-    # Only the count matters to the page's links: a paginator over a range holds no rows.
-    page = Paginator(range(total), APPROVALS_PER_PAGE).page(number)
-    page.object_list = rows
-    return page
+    key = f"approvals:page:{state}:{committee}:{branch}:{page_key(page_number)}"
+    number, rows = kept(key, count)
+    return page_of(rows, number=number, total=total, per_page=APPROVALS_PER_PAGE)

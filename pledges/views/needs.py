@@ -1,7 +1,6 @@
 """研诺: the needs list of a branch. The secretary writes; committee staff above read."""
 
 import functools
-import hashlib
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from branches.forms import add_service_error
 from branches.http import id_url, safe_next_url
-from branches.kept import kept
+from branches.kept import kept, page_key, page_of
 from branches.permissions import can_manage_branch
 from pledges.enums import NeedCategory, NeedSource, NeedStatus, PledgeStatus, Urgency
 from pledges.forms.needs import NeedForm, NeedMergeForm
@@ -124,16 +123,12 @@ def _kept_needs_page(*, branch, status: str, category: str, page_number):
         )
         return chips, page.number, list(page.object_list), page.paginator.count
 
-    asked = hashlib.sha256(str(page_number).encode()).hexdigest()[:16]
     key = (
         f"needs:{branch.pk}:{branch.workspace_changed_at.isoformat()}:{status}:{category}:"
-        f"{asked}:{translation.get_language()}"
+        f"{page_key(page_number)}:{translation.get_language()}"
     )
     chips, number, rows, total = kept(key, count)
-    # Only the count matters to the page's links: a paginator over a range holds no rows.
-    page = Paginator(range(total), NEEDS_PER_PAGE).page(number)
-    page.object_list = rows
-    return chips, page
+    return chips, page_of(rows, number=number, total=total, per_page=NEEDS_PER_PAGE)
 
 
 def _status_label(value: str):

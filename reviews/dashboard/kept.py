@@ -7,11 +7,10 @@ members and rolls, branches and committees. What is overdue changes with the day
 is in every key."""
 
 import datetime
-import hashlib
 
 from django.core.paginator import Page, Paginator
 
-from branches.kept import kept
+from branches.kept import kept, page_key, page_of
 from branches.models import Branch
 from branches.selectors import workspace_stamp_of
 from reviews.dashboard.branch_table import BRANCHES_PER_PAGE, branch_table
@@ -42,9 +41,6 @@ def kept_branch_page(
         found = page.get_page(page_number)
         return found.number, list(found.object_list), found.paginator.count
 
-    asked = hashlib.sha256(str(page_number).encode()).hexdigest()[:16]
-    number, rows, total = kept(f"dashboard:branches:{state}:{sort}:{asked}", count)
-    # Only the count matters to the page's links: a paginator over a range holds no rows.
-    page = Paginator(range(total), BRANCHES_PER_PAGE).page(number)
-    page.object_list = rows
-    return page
+    key = f"dashboard:branches:{state}:{sort}:{page_key(page_number)}"
+    number, rows, total = kept(key, count)
+    return page_of(rows, number=number, total=total, per_page=BRANCHES_PER_PAGE)
